@@ -1,0 +1,76 @@
+#pragma once
+/// The configuration file (contract 11). Parsing is strict: unknown keys are errors;
+/// every duration, size and path is validated with a message naming the key.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+#include "slawatch/model/result.hpp"
+#include "slawatch/model/time.hpp"
+
+namespace slawatch::config {
+
+struct tls_config {
+  std::string cert, key, client_ca;
+  std::string min_version = "1.2";    ///< "1.2" | "1.3"
+};
+
+struct token {
+  std::string name, sha256, role, partner;   ///< role: partner | metrics | ops | officer | admin
+};
+
+struct webhook {
+  std::string name, url, secret_env;
+  std::vector<std::string> categories, severities, partners;   ///< filters, empty = all
+};
+
+struct config {
+  // server
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 9780;
+  std::optional<tls_config> tls;
+  std::uint64_t max_body_bytes = 16777216;
+  std::uint64_t max_events_per_request = 10000;
+  duration read_timeout = std::chrono::seconds(30);   ///< extension: server.read_timeout
+  // storage
+  std::string storage_path = "slawatch-data/slawatch.db";
+  std::string synchronous = "full";                  ///< full | normal
+  duration event_retention = std::chrono::hours(24 * 400);
+  // rules: file names or globs
+  std::vector<std::string> rules = {"rules/*.yaml"};
+  // auth
+  std::vector<token> tokens;
+  // metrics
+  bool metrics_public = false;
+  std::uint64_t max_event_types = 200;
+  // privacy
+  std::vector<std::string> pseudonymize;
+  std::string pseudonym_key_file;
+  // ingest
+  std::string spool_dir;
+  // alerting
+  std::vector<std::string> alertmanagers;
+  duration resend_interval = std::chrono::minutes(1);
+  duration hold = std::chrono::minutes(15);
+  std::vector<webhook> webhooks;
+  // reports
+  std::string reports_dir;
+  int reports_monthly_day = 0;        ///< 0 = no monthly schedule
+  std::string reports_monthly_at;     ///< "06:00"
+
+  std::string source;                 ///< file name it came from, "<defaults>" otherwise
+};
+
+/// The built-in defaults of `slawatch serve` without --config (contract 10):
+/// listen 127.0.0.1:9780, data in ./slawatch-data/, rules from rules/.
+config defaults();
+
+/// Parses a configuration file's text. Relative paths stay relative (resolved by the caller
+/// against the working directory). Returns every error found, each `file:line:col: message`.
+struct parse_result {
+  std::optional<config> cfg;
+  std::vector<error> errors;
+};
+parse_result parse(const std::string& text, const std::string& file_name);
+
+}  // namespace slawatch::config
