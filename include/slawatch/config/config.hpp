@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 #include "slawatch/model/result.hpp"
 #include "slawatch/model/time.hpp"
@@ -60,6 +62,13 @@ struct config {
 
   std::string source;                 ///< file name it came from, "<defaults>" otherwise
 };
+
+/// Splits a listen address "host:port"; IPv6 hosts are bracketed ("[::1]:9780") and come
+/// back without brackets. Port 0 is allowed (the OS picks one). nullopt when malformed.
+std::optional<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text);
+
+/// True for "localhost", 127.0.0.0/8 and ::1: the only hosts served without auth (contract 8).
+bool is_loopback(std::string_view host);
 
 /// The built-in defaults of `slawatch serve` without --config (contract 10):
 /// listen 127.0.0.1:9780, data in ./slawatch-data/, rules from rules/.

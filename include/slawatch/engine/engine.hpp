@@ -35,7 +35,17 @@ class engine {
   void on_event(const model::event& ev, effects& out);
 
  private:
+  /// Per partner: its registry entry as rules see it (built once per rule set, not per
+  /// event) and the enabled condition rules whose selector matches it, in file order.
+  struct partner_view {
+    nlohmann::json doc;
+    std::vector<const rules::rule*> conditions;
+  };
+  void on_condition(const rules::rule& r, const model::event& ev, const expr::activation& act,
+                    effects& out) const;
+
   std::shared_ptr<const rules::rule_set> rules_;
+  std::map<std::string, partner_view, std::less<>> partners_;
 };
 
 }  // namespace slawatch::engine

@@ -11,6 +11,7 @@
 namespace slawatch::model {
 
 inline constexpr std::size_t max_event_bytes = 65536;
+/// The attributes object itself is level 1; every nested object or array adds one level.
 inline constexpr int max_attribute_depth = 8;
 
 /// Facts slawatch observed itself about how an event arrived.
@@ -59,6 +60,8 @@ struct event {
 ///   "correlation_id: longer than 128 characters"
 ///   "attributes: expected a JSON object"
 ///   "attributes: nested deeper than 8 levels"
+/// An explicit `null` is never "absent": it fails the field's type check like any other
+/// wrong type ("sent_at: expected a string", "attributes: expected a JSON object").
 /// `received_at` and `transport` sent by a partner are unknown fields (only slawatch stamps them).
 /// The returned event has received_at/transport unset; call stamp().
 result<event> validate_envelope(const nlohmann::json& obj, std::size_t encoded_size);
