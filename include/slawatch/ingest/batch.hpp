@@ -24,6 +24,9 @@ std::optional<body_format> format_of(std::string_view content_type);
 struct raw_item {
   nlohmann::json doc;
   std::size_t encoded_size = 0;
+  /// The item's "index" in the response: array position or 0-based physical NDJSON line
+  /// (empty lines count). nullopt → its position in the vector handed to prepare().
+  std::optional<std::size_t> index;
 };
 
 /// A body that is not JSON/NDJSON at all → 400 with a message carrying line and column:

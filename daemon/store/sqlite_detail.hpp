@@ -1,0 +1,96 @@
+#pragma once
+/// Internals of the SQLite store: RAII wrappers for a connection and its prepared
+/// statements, the migration list, and the store class itself. Only store/*.cpp include this.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <sqlite3.h>
+#include "slawatch/store/store.hpp"
+
+namespace slawatch::store::detail {
+
+/// One prepared statement; reset and cleared before each use so it can be cached.
+class statement {
+ public:
+  statement(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
+  ~statement() { sqlite3_finalize(s_); }
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+
+  /// Resets the statement for a new execution (bindings cleared).
+  statement& fresh();
+  statement& bind(int i, std::string_view text);
+  statement& bind(int i, std::int64_t v);
+  /// SQLITE_ROW → true, SQLITE_DONE → false, anything else → error (message from SQLite).
+  result<bool> step();
+
+  [[nodiscard]] std::int64_t int64(int col) const { return sqlite3_column_int64(s_, col); }
+  [[nodiscard]] std::string text(int col) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_;
+};
+
+/// A connection with a cache of prepared statements keyed by their SQL text.
+class connection {
+ public:
+  connection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~connection();
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  /// The cached statement for `sql` (prepared on first use).
+  result<statement*> prepare(const std::string& sql);
+  /// Runs one or more statements without results.
+  result<bool> exec(const std::string& sql);
+  /// A storage error naming the database: "storage: <path>: <what>: <sqlite message>".
+  [[nodiscard]] error fail(std::string_view what) const;
+  [[nodiscard]] error fail(std::string_view what, std::string_view detail) const;
+  [[nodiscard]] sqlite3* raw() const { return db_; }
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+ private:
+  sqlite3* db_;
+  std::string path_;
+  std::unordered_map<std::string, std::unique_ptr<statement>> cache_;
+};
+
+/// Applies every migration newer than the database's schema_version, in order, each in its
+/// own transaction. A database newer than this build is an error.
+result<bool> migrate(connection& c);
+/// The highest migration number this build knows.
+int latest_schema_version();
+
+/// Seconds since the epoch of the 15-minute UTC bucket holding `t`.
+std::int64_t bucket_start(instant t);
+std::int64_t to_ns(instant t);
+
+/// Encodes/decodes the opaque paging cursor ("c" + decimal seq).
+std::string encode_cursor(std::int64_t seq);
+std::optional<std::int64_t> decode_cursor(std::string_view cursor);
+
+class sqlite_store final : public store {
+ public:
+  explicit sqlite_store(std::unique_ptr<connection> c) : c_(std::move(c)) {}
+
+  result<bool> begin() override;
+  result<bool> commit() override;
+  void rollback() override;
+  result<put_status> put_event(const model::event& ev) override;
+  result<bool> add_outcomes(const std::vector<model::outcome>& outcomes) override;
+  result<bool> put_breach(const model::breach& b) override;
+
+  result<breach_page> list_breaches(const breach_query& q) override;
+  result<std::optional<model::breach>> get_breach(const std::string& id) override;
+  result<std::uint64_t> count_events() override;
+  result<std::vector<breach_count>> breach_counts() override;
+  result<std::vector<outcome_count>> outcome_counts() override;
+
+ private:
+  std::unique_ptr<connection> c_;
+};
+
+}  // namespace slawatch::store::detail
