@@ -1,0 +1,221 @@
+// `slawatch serve`: start-up as a list of small ordered steps, then wait for a signal and
+// shut down gracefully.
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <system_error>
+#include "slawatch/app/app.hpp"
+#include "slawatch/app/logger.hpp"
+#include "slawatch/http/server.hpp"
+#include "slawatch/ingest/pipeline.hpp"
+#include "slawatch/metrics/metrics.hpp"
+#include "slawatch/store/store.hpp"
+
+#ifndef SLAWATCH_VERSION
+#define SLAWATCH_VERSION "0.0.0"
+#endif
+#ifndef SLAWATCH_REVISION
+#define SLAWATCH_REVISION "unknown"
+#endif
+
+namespace slawatch::app {
+
+namespace detail {
+
+/// Everything the daemon owns, in construction order (destroyed in reverse).
+struct daemon_state {
+  explicit daemon_state(logger& l) : log(l) {}
+  logger& log;
+  std::optional<std::string> config_file;
+  config::config cfg;
+  mutable std::mutex rules_mu;   // guards `rules` (reload swaps it later)
+  std::shared_ptr<const rules::rule_set> rules;
+  std::unique_ptr<store::store> writer;
+  std::unique_ptr<metrics::registry> metrics;
+  std::unique_ptr<http::reader_pool> readers;
+  std::unique_ptr<ingest::pipeline> pipeline;
+  std::unique_ptr<http::router> router;
+  std::unique_ptr<http::server> server;
+  std::atomic<bool> ready{false};
+
+  std::shared_ptr<const rules::rule_set> current_rules() const {
+    std::lock_guard lock(rules_mu);
+    return rules;
+  }
+};
+
+using step_errors = std::vector<error>;
+struct step {
+  std::string_view name;
+  std::function<step_errors(daemon_state&)> run;
+};
+
+store::sync_mode sync_of(const config::config& c) {
+  return c.synchronous == "normal" ? store::sync_mode::normal : store::sync_mode::full;
+}
+
+step_errors load_configuration(daemon_state& d) {
+  auto parsed = load_config(d.config_file);
+  if (!parsed.errors.empty() || !parsed.cfg) return parsed.errors;
+  d.cfg = std::move(*parsed.cfg);
+  return {};
+}
+
+/// Features the configuration can name but this build does not enforce yet: refusing to
+/// start is safer than silently serving without them.
+step_errors check_listen_address(daemon_state& d) {
+  const auto& c = d.cfg;
+  if (c.tokens.empty() && !config::is_loopback(c.listen_host)) {
+    return {error{"invalid_value", "server.listen: refusing to listen on " + c.listen_host +
+                                       " without auth.tokens (authentication is off)"}};
+  }
+  if (!c.tokens.empty()) {
+    return {error{"unsupported", "auth.tokens: token authentication is not available in this "
+                                 "build yet; remove auth.tokens and listen on a loopback address"}};
+  }
+  if (c.tls) {
+    return {error{"unsupported", "server.tls: TLS is not available in this build yet; "
+                                 "terminate TLS in a proxy on the same host"}};
+  }
+  return {};
+}
+
+/// A configured pseudonymisation that is not applied would put raw values on disk: refuse.
+/// Features that only add outputs are ignored with a warning.
+step_errors check_features(daemon_state& d) {
+  const auto& c = d.cfg;
+  if (!c.pseudonymize.empty()) {
+    return {error{"unsupported", "privacy.pseudonymize: pseudonymisation is not available in this "
+                                 "build yet; refusing to store raw values"}};
+  }
+  auto ignored = [&](bool set, std::string_view key) {
+    if (set) d.log.warn("configuration: not available in this build yet, ignored", {{"key", key}});
+  };
+  ignored(!c.spool_dir.empty(), "ingest.spool_dir");
+  ignored(!c.alertmanagers.empty(), "alerting.alertmanagers");
+  ignored(!c.webhooks.empty(), "alerting.webhooks");
+  ignored(!c.reports_dir.empty() || c.reports_monthly_day != 0, "reports");
+  return {};
+}
+
+step_errors load_rule_files(daemon_state& d) {
+  auto loaded = load_rules(d.cfg.rules, wall_clock_now());
+  for (const auto& w : loaded.warnings) d.log.warn("rules: warning", {{"warning", w.render()}});
+  if (!loaded.errors.empty() || !loaded.set) return loaded.errors;
+  d.rules = loaded.set;
+  d.log.info("rules loaded", {{"rules", d.rules->rules.size()},
+                              {"partners", d.rules->partners.size()},
+                              {"version", d.rules->version}});
+  return {};
+}
+
+step_errors open_storage(daemon_state& d) {
+  const std::string path = d.cfg.storage_path;
+  auto parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) return {error{"io", "storage.path: cannot create directory " + parent.string() + ": " + ec.message()}};
+  auto writer = store::open_sqlite(path, sync_of(d.cfg));
+  if (!writer) return {writer.err()};
+  d.writer = std::move(writer.value());
+  auto sync = sync_of(d.cfg);
+  d.readers = std::make_unique<http::reader_pool>([path, sync] { return store::open_sqlite(path, sync); });
+  d.log.info("storage open", {{"path", path}});
+  return {};
+}
+
+step_errors restore_metrics(daemon_state& d) {
+  d.metrics = std::make_unique<metrics::registry>(SLAWATCH_VERSION, SLAWATCH_REVISION, d.cfg.max_event_types);
+  auto breaches = d.writer->breach_counts();
+  if (!breaches) return {breaches.err()};
+  auto outcomes = d.writer->outcome_counts();
+  if (!outcomes) return {outcomes.err()};
+  d.metrics->restore(breaches.value(), outcomes.value());
+  auto now = std::chrono::duration<double>(wall_clock_now().time_since_epoch()).count();
+  d.metrics->rules_loaded(d.rules->rules.size(), true, now);
+  auto events = d.writer->count_events();
+  d.log.info("metrics restored", {{"events_stored", events ? events.value() : 0}});
+  return {};
+}
+
+step_errors start_pipeline(daemon_state& d) {
+  d.pipeline = std::make_unique<ingest::pipeline>(std::move(d.writer), d.rules, d.metrics.get());
+  return {};
+}
+
+step_errors start_http(daemon_state& d) {
+  http::router_deps deps;
+  deps.rules = [&d] { return d.current_rules(); };
+  deps.submit = [&d](std::vector<model::event> events, ingest::completion done) {
+    return d.pipeline->submit(std::move(events), std::move(done));
+  };
+  deps.readers = d.readers.get();
+  deps.metrics = d.metrics.get();
+  deps.now = wall_clock_now;
+  deps.ready = [&d] { return d.ready.load(); };
+  deps.max_events_per_request = d.cfg.max_events_per_request;
+  deps.log = d.log.sink();
+  d.router = std::make_unique<http::router>(std::move(deps));
+  http::server_options o;
+  o.host = d.cfg.listen_host;
+  o.port = d.cfg.listen_port;
+  o.max_body_bytes = d.cfg.max_body_bytes;
+  o.read_timeout = d.cfg.read_timeout;
+  d.server = std::make_unique<http::server>(o, *d.router, d.log.sink());
+  auto port = d.server->start();
+  if (!port) return {port.err()};
+  d.log.info("listening", {{"address", fmt::format("{}:{}", o.host, port.value())}, {"port", port.value()}});
+  return {};
+}
+
+const std::vector<step>& startup_steps() {
+  static const std::vector<step> steps = {
+      {"load configuration", load_configuration},
+      {"check listen address", check_listen_address},
+      {"check configured features", check_features},
+      {"load rules", load_rule_files},
+      {"open storage", open_storage},
+      {"restore metrics", restore_metrics},
+      {"start ingest pipeline", start_pipeline},
+      {"start http server", start_http},
+  };
+  return steps;
+}
+
+void shut_down(daemon_state& d, int sig) {
+  d.log.info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  d.ready = false;
+  d.server->stop_accepting();
+  // In-flight POSTs complete once the pipeline has committed them.
+  if (!d.server->wait_idle(std::chrono::seconds(10))) d.log.warn("shutdown: requests still in flight after 10s");
+  d.pipeline->stop();
+  d.server->stop();
+  d.log.info("stopped");
+}
+
+}  // namespace detail
+
+int serve(const std::optional<std::string>& config_file) {
+  logger log;
+  detail::daemon_state d(log);
+  d.config_file = config_file;
+  log.info("starting", {{"version", SLAWATCH_VERSION}, {"revision", SLAWATCH_REVISION}});
+  for (const auto& s : detail::startup_steps()) {
+    log.info("startup step", {{"step", s.name}});
+    auto errors = s.run(d);
+    for (const auto& e : errors) log.error("startup failed", {{"step", s.name}, {"error", e.render()}});
+    if (!errors.empty()) {
+      if (d.pipeline) d.pipeline->stop();
+      return exit_failure;
+    }
+  }
+  d.ready = true;
+  log.info("ready");
+  int sig = d.server->wait_for_signal();
+  detail::shut_down(d, sig);
+  return exit_ok;
+}
+
+}  // namespace slawatch::app

@@ -1,0 +1,47 @@
+#pragma once
+/// The `slawatch` command line (contract 10): serve, check, version.
+#include <optional>
+#include <string>
+#include <vector>
+#include "slawatch/config/config.hpp"
+#include "slawatch/model/result.hpp"
+#include "slawatch/rules/rule_set.hpp"
+
+namespace slawatch::app {
+
+/// Exit codes: 0 success, 1 a user error (bad config, rules, storage), 2 bad usage.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failure = 1;
+inline constexpr int exit_usage = 2;
+
+/// Runs `slawatch <args...>` (args exclude the program name); returns the exit code.
+int run(const std::vector<std::string>& args);
+
+/// `slawatch serve`: runs until SIGINT/SIGTERM, then shuts down gracefully (exit 0).
+int serve(const std::optional<std::string>& config_file);
+
+/// `slawatch check`: validates the configuration and rules (the given files instead of the
+/// configured ones when `rule_files` is non-empty).
+int check(const std::optional<std::string>& config_file, const std::vector<std::string>& rule_files);
+
+// --- loading, shared by serve and check ------------------------------------------------
+
+/// Reads and parses the configuration file, or returns config::defaults() when none is given.
+/// Errors: "<file>: cannot read: <reason>" and those of config::parse.
+config::parse_result load_config(const std::optional<std::string>& file);
+
+/// Expands each pattern with glob(3) (sorted, relative to the working directory) and reads
+/// the files. Errors: "rules: no file matches '<pattern>'", "<file>: cannot read: <reason>".
+struct rule_files {
+  std::vector<rules::source_file> files;
+  std::vector<error> errors;
+};
+rule_files read_rule_files(const std::vector<std::string>& patterns);
+
+/// Loads rules from the files of `patterns`, judging exception expiry against `today`.
+rules::load_result load_rules(const std::vector<std::string>& patterns, instant today);
+
+/// The wall clock (only the app edge reads it).
+instant wall_clock_now();
+
+}  // namespace slawatch::app

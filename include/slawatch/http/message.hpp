@@ -1,0 +1,58 @@
+#pragma once
+/// Plain HTTP request and response values. The router works on these, never on sockets or
+/// Beast types, so it can be unit-tested without a network (and compiled without Beast).
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+#include <nlohmann/json.hpp>
+#include "slawatch/model/result.hpp"
+
+namespace slawatch::http {
+
+inline constexpr std::string_view json_content_type = "application/json";
+inline constexpr std::string_view metrics_content_type = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view text_content_type = "text/plain; charset=utf-8";
+
+/// A structured log sink (the app's logger): level "info" | "warn" | "error"; `fields`
+/// (an object) is merged into the log line. Must be thread-safe.
+using log_fn = std::function<void(std::string_view level, std::string_view msg, nlohmann::json fields)>;
+
+struct request {
+  std::string method;         ///< "GET", "POST", ... (upper case, as sent)
+  std::string target;         ///< path plus optional "?query"
+  std::string content_type;   ///< the Content-Type header, empty when absent
+  std::string body;
+};
+
+struct response {
+  unsigned status = 200;
+  std::string content_type{json_content_type};
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;   ///< extra: Retry-After, Allow
+  bool close = false;                                         ///< close the connection after it
+
+  /// The value of an extra header, nullopt when absent (tests).
+  [[nodiscard]] std::optional<std::string> header(std::string_view name) const;
+};
+
+/// A JSON response: body is `j.dump()`, content type application/json.
+response json_response(unsigned status, const nlohmann::json& j);
+/// `{"error": message}` with the given status.
+response error_response(unsigned status, std::string_view message);
+
+/// A request target split into its path and decoded query parameters (in order).
+struct target {
+  std::string path;                                          ///< percent-decoded
+  std::vector<std::pair<std::string, std::string>> query;    ///< decoded; '+' is a space
+};
+
+/// Splits and percent-decodes a target. Errors (code "bad_request"):
+///   "query: invalid percent-encoding"   (also for the path: "path: invalid percent-encoding")
+result<target> parse_target(std::string_view raw);
+
+}  // namespace slawatch::http

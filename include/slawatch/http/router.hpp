@@ -1,0 +1,92 @@
+#pragma once
+/// The HTTP API (contract 2.3, 6, 7) as a pure handler: request in, response out through a
+/// callback. Never touches a socket; everything with side effects is injected, so tests
+/// drive it with fakes.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+#include "slawatch/http/message.hpp"
+#include "slawatch/http/reader_pool.hpp"
+#include "slawatch/ingest/pipeline.hpp"
+#include "slawatch/metrics/metrics.hpp"
+#include "slawatch/model/time.hpp"
+#include "slawatch/rules/rule_set.hpp"
+#include "slawatch/store/store.hpp"
+
+namespace slawatch::ingest {
+struct prepared_batch;
+}
+
+namespace slawatch::http {
+
+/// Everything the router reaches outside itself.
+struct router_deps {
+  /// The current rule set; null while none is loaded.
+  std::function<std::shared_ptr<const rules::rule_set>()> rules;
+  /// Queues validated events (ingest::pipeline::submit); false = overloaded.
+  std::function<bool(std::vector<model::event>, ingest::completion)> submit;
+  /// Readers for GET /v1/breaches; null → 503.
+  reader_pool* readers = nullptr;
+  /// May be null (no metrics recorded, /metrics serves an empty body).
+  metrics::registry* metrics = nullptr;
+  /// The wall clock, read once per POST /v1/events for received_at.
+  std::function<instant()> now;
+  /// True once storage and rules are loaded (GET /-/ready).
+  std::function<bool()> ready;
+  std::uint64_t max_events_per_request = 10000;
+  /// Where storage failures are logged; may be empty.
+  log_fn log;
+};
+
+/// Called exactly once per request, possibly on another thread (the ingest writer thread
+/// for POST /v1/events): the caller must hop back to its own executor.
+using responder = std::function<void(response)>;
+
+class router {
+ public:
+  explicit router(router_deps deps);
+
+  /// Answers one request. Thread-safe (several HTTP threads call it at once). Never throws:
+  /// an unexpected exception becomes a 500 {"error": "internal error"}.
+  void handle(request req, responder done);
+
+  /// Counts a request the server refused before it reached the router (a body over
+  /// server.max_body_bytes → reason "too_large").
+  void count_rejected(std::string_view reason) {
+    if (deps_.metrics != nullptr) deps_.metrics->event_rejected(reason);
+  }
+
+  /// Requests whose response has not been produced yet (for graceful shutdown).
+  [[nodiscard]] std::uint64_t in_flight() const { return in_flight_.load(); }
+
+ private:
+  void dispatch(request& req, const target& t, responder& done);
+  void post_events(request& req, responder done);
+  void submit_batch(std::shared_ptr<ingest::prepared_batch> batch, responder reply);
+  response get_breaches(const target& t);
+  response get_breach(const std::string& id);
+  response get_partners();
+  response get_metrics();
+  response get_ready();
+
+  router_deps deps_;
+  std::atomic<std::uint64_t> in_flight_{0};
+};
+
+/// Parses the query of GET /v1/breaches into a store query. Errors (exact texts):
+///   "limit: expected an integer from 1 to 1000"
+///   "since: not an RFC 3339 timestamp"            (same for until)
+///   "status: expected open, closed or waived"
+///   "category: expected timeliness, security, purpose, integrity or availability"
+///   "severity: expected critical, major, minor or info"
+///   "<name>: unknown query parameter"
+///   "<name>: given more than once"
+/// Empty values count as absent (`?partner=` filters nothing).
+result<store::breach_query> parse_breach_query(
+    const std::vector<std::pair<std::string, std::string>>& query);
+
+}  // namespace slawatch::http

@@ -1,0 +1,55 @@
+#pragma once
+/// The HTTP/1.1 server (Boost.Beast) in front of a router. All Beast and Asio code lives in
+/// daemon/http/server.cpp; this header is free of both.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <nlohmann/json.hpp>
+#include "slawatch/http/router.hpp"
+#include "slawatch/model/result.hpp"
+#include "slawatch/model/time.hpp"
+
+namespace slawatch::http {
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9780;                    ///< 0 = any free port (see start())
+  std::uint64_t max_body_bytes = 16777216;      ///< over → 413 and close
+  std::uint32_t max_header_bytes = 16384;       ///< over → 431 and close
+  duration read_timeout = std::chrono::seconds(30);   ///< per read of a header or body
+  int threads = 2;
+};
+
+class server {
+ public:
+  /// `r` must outlive the server.
+  server(server_options opts, router& r, log_fn log);
+  ~server();   ///< stop()
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Binds, listens and starts the thread pool. Returns the bound port. Errors name the
+  /// address: "server.listen: cannot listen on 127.0.0.1:9780: Address already in use".
+  result<std::uint16_t> start();
+
+  /// Blocks the calling thread until SIGINT or SIGTERM arrives; returns the signal number.
+  /// The handler is installed by start().
+  int wait_for_signal();
+
+  /// Closes the listening socket; open connections keep being served.
+  void stop_accepting();
+
+  /// Waits until no request is in flight (or the timeout passes). True when idle.
+  bool wait_idle(duration timeout);
+
+  /// Stops the thread pool (open connections are dropped) and joins it. Idempotent.
+  void stop();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace slawatch::http
