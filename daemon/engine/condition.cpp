@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include "slawatch/engine/engine.hpp"
+#include "state.hpp"
 
 namespace slawatch::engine {
 namespace detail {
@@ -125,17 +126,17 @@ model::breach condition_breach(const rules::rule& r, const model::event& ev,
 void engine::on_condition(const rules::rule& r, const model::event& ev, const expr::activation& act,
                           effects& out) const {
   if (r.when) {
-    auto w = expr::evaluate_bool(*r.when, act);
+    auto w = expr::evaluate_bool(*r.when, act, &st_->fns);
     if (w.t == expr::truth::error) ++out.evaluation_errors[r.id];
     if (w.t != expr::truth::yes) return;
   }
   for (const auto& ex : r.exceptions) {
     if (!ex.when || (ex.expires && *ex.expires <= ev.received_at)) continue;
-    auto e = expr::evaluate_bool(*ex.when, act);
+    auto e = expr::evaluate_bool(*ex.when, act, &st_->fns);
     if (e.t == expr::truth::error) ++out.evaluation_errors[r.id];
     if (e.t == expr::truth::yes) return;  // excepted: neither met nor breached
   }
-  auto res = expr::evaluate_bool(*r.require, act);
+  auto res = expr::evaluate_bool(*r.require, act, &st_->fns);
   if (res.t == expr::truth::error) ++out.evaluation_errors[r.id];
   bool met = res.t == expr::truth::yes;
   out.outcomes.push_back(model::outcome{

@@ -1,40 +1,150 @@
-// The engine's dispatch: which rules see an event, with what bound.
+// The engine's dispatch: which rules see an event, with what bound; the processing clock,
+// reloads and restores.
 #include "slawatch/engine/engine.hpp"
+#include <algorithm>
+#include "state.hpp"
 
 namespace slawatch::engine {
 
 void effects::clear() {
   outcomes.clear();
   breaches.clear();
+  breach_updates.clear();
+  warnings.clear();
+  upserts.clear();
+  erased.clear();
   evaluation_errors.clear();
 }
 
-engine::engine(std::shared_ptr<const rules::rule_set> rules) { set_rules(std::move(rules)); }
+engine::engine(std::shared_ptr<const rules::rule_set> rules)
+    : st_(std::make_unique<detail::engine_state>()) {
+  set_rules(std::move(rules));
+}
 
-void engine::set_rules(std::shared_ptr<const rules::rule_set> rules) {
-  rules_ = std::move(rules);
+engine::~engine() = default;
+engine::engine(engine&&) noexcept = default;
+engine& engine::operator=(engine&&) noexcept = default;
+
+void engine::build_views() {
   partners_.clear();
+  st_->fns.clear();
+  st_->set = rules_.get();
+  st_->partner_ids.clear();
+  st_->partner_docs.clear();
+  st_->rule_index.clear();
   if (!rules_) return;
+  st_->fns = rules::business_functions(*rules_);
+  for (std::uint32_t i = 0; i < rules_->rules.size(); ++i) {
+    st_->rule_index.emplace(rules_->rules[i].id, i);
+  }
   // Selectors are static per rule set, so matching is done once here instead of per event.
   for (const auto& [id, p] : rules_->partners) {
-    partner_view view{p.to_json(), {}};
+    partner_view view;
+    view.doc = p.to_json();
+    // Rules see the calendar the partner's business time uses: a partner without a named
+    // calendar has its mon-fri default, "partner:<id>" (docs/rules.md).
+    if (p.calendar.empty()) view.doc["calendar"] = "partner:" + id;
+    view.index = static_cast<std::uint32_t>(st_->partner_ids.size());
     for (const auto& r : rules_->rules) {
-      if (r.enabled && r.kind == rules::rule_kind::condition && r.require &&
-          r.partners.matches(p)) {
-        view.conditions.push_back(&r);
+      if (!r.enabled || !r.partners.matches(p)) continue;
+      if (r.kind == rules::rule_kind::condition && r.require) view.conditions.push_back(&r);
+      if (r.kind == rules::rule_kind::deadline && r.start.when && r.stop.when) {
+        view.deadlines.push_back(&r);
       }
+      if (r.kind == rules::rule_kind::absence && r.expect) view.absences.push_back(&r);
     }
-    partners_.emplace(id, std::move(view));
+    st_->partner_ids.push_back(id);
+    auto [it, fresh] = partners_.emplace(id, std::move(view));
+    (void)fresh;
+    st_->partner_docs.push_back(&it->second.doc);
   }
+}
+
+void engine::set_rules(std::shared_ptr<const rules::rule_set> rules) {
+  effects ignored;
+  set_rules(std::move(rules), ignored);
+}
+
+namespace {
+
+/// Whether an entry of the old set may live on under `set`.
+bool survives(const rules::rule_set& set, const state_entry& e) {
+  const auto* r = set.find_rule(e.rule);
+  const auto* p = set.find_partner(e.partner);
+  if (r == nullptr || p == nullptr || !r->enabled || !r->partners.matches(*p)) return false;
+  if (r->kind == rules::rule_kind::deadline) return e.kind != "absence";
+  if (r->kind == rules::rule_kind::absence) return e.kind == "absence" || e.kind == "open_breach";
+  return false;
+}
+
+}  // namespace
+
+void engine::set_rules(std::shared_ptr<const rules::rule_set> rules, effects& out) {
+  auto old_rules = rules_;   // keeps the old set alive while its entries are read
+  std::vector<state_entry> entries = rules_ ? snapshot() : std::vector<state_entry>{};
+  auto clock = st_->clock;
+  st_->clear_entries();
+  rules_ = std::move(rules);
+  build_views();
+  std::vector<state_entry> kept;
+  for (auto& e : entries) {
+    if (rules_ && survives(*rules_, e)) {
+      kept.push_back(std::move(e));
+    } else {
+      out.erased.push_back(e.id);
+    }
+  }
+  if (rules_) detail::load_entries(*st_, kept);
+  st_->clock = clock;
+  st_->seeded = rules_ && detail::absences_complete(*st_);
+}
+
+void engine::observe_clock(instant now, effects& out) {
+  if (!st_->clock || *st_->clock < now) st_->clock = now;
+  if (!st_->seeded && rules_) detail::seed_absences(*st_, *st_->clock, out);
 }
 
 void engine::on_event(const model::event& ev, effects& out) {
   auto it = partners_.find(ev.partner);
   if (it == partners_.end()) return;  // precondition violated: unknown partners are rejected
+  observe_clock(ev.received_at, out);
   expr::activation act;
   act.bind("event", expr::value::borrow(ev.doc));
   act.bind("partner", expr::value::borrow(it->second.doc));
-  for (const rules::rule* r : it->second.conditions) on_condition(*r, ev, act, out);
+  const partner_view& view = it->second;
+  for (const rules::rule* r : view.conditions) on_condition(*r, ev, act, out);
+  for (const rules::rule* r : view.deadlines) {
+    detail::deadline_event(*st_, *r, view.index, ev, act, out);
+  }
+  for (const rules::rule* r : view.absences) {
+    detail::absence_event(*st_, *r, view.index, ev, act, out);
+  }
 }
+
+void engine::on_tick(instant now, effects& out) {
+  if (!rules_) return;
+  observe_clock(now, out);
+  detail::fire_due(*st_, now, out);
+}
+
+std::optional<instant> engine::next_due() const {
+  // Absence periods start on the first sight of the clock: ask for a tick right away.
+  if (!st_->seeded && rules_ &&
+      std::any_of(partners_.begin(), partners_.end(),
+                  [](const auto& kv) { return !kv.second.absences.empty(); })) {
+    return instant{};
+  }
+  if (st_->timers.empty()) return std::nullopt;
+  return st_->timers.begin()->at;
+}
+
+void engine::restore(const std::vector<state_entry>& entries) {
+  st_->clear_entries();
+  st_->clock.reset();
+  if (rules_) detail::load_entries(*st_, entries);
+  st_->seeded = rules_ && detail::absences_complete(*st_);
+}
+
+std::vector<state_entry> engine::snapshot() const { return detail::snapshot(*st_); }
 
 }  // namespace slawatch::engine

@@ -74,6 +74,7 @@ void load_partners(loader& ld, const parsed_file& f, const YAML::Node& node) {
       continue;
     }
     p.id = *id;
+    if (auto tz = find(item, "timezone")) ld.partner_tz_where[p.id] = ld.at(f, tz->val.Mark());
     ld.set.partners.emplace(p.id, std::move(p));
   }
 }

@@ -148,6 +148,7 @@ void read_holidays(loader& ld, const parsed_file& f, const YAML::Node& map, cale
 void read_calendar_body(loader& ld, const parsed_file& f, const YAML::Node& body, calendar& cal) {
   check_keys(ld, f, body, {"timezone", "workdays", "hours", "holidays", "cutoff"});
   if (auto tz = read_string(ld, f, body, "timezone", true)) {
+    cal.timezone_where = ld.at(f, find(body, "timezone")->val.Mark());
     if (!is_timezone(*tz)) {
       ld.fail(f, find(body, "timezone")->val.Mark(), "invalid_value",
               fmt::format("timezone: '{}' is not an IANA time zone name like Africa/Nairobi", *tz));

@@ -111,12 +111,22 @@ bool read_identity(loader& ld, const parsed_file& f, const YAML::Node& map, rule
   }
   auto kind = read_enum(ld, f, map, "kind", kinds);
   if (!kind) return false;
-  if (*kind != "condition") {
-    ld.fail(f, find(map, "kind")->val.Mark(), "unsupported",
+  auto mark = find(map, "kind")->val.Mark();
+  if (*kind == "aggregate" || *kind == "objective") {
+    ld.fail(f, mark, "unsupported",
             fmt::format("kind: '{}' rules are not supported by this version", *kind));
     return false;
   }
-  r.kind = rule_kind::condition;
+  r.kind = *kind == "deadline"  ? rule_kind::deadline
+           : *kind == "absence" ? rule_kind::absence
+                                : rule_kind::condition;
+  if (r.kind != rule_kind::condition && !ld.opts.zones) {
+    // A programming error of the caller, reported like a user error so it cannot crash.
+    ld.fail(f, mark, "unsupported",
+            fmt::format("kind: '{}' rules need a time zone database (no zone resolver given)",
+                        *kind));
+    return false;
+  }
   return true;
 }
 
@@ -130,30 +140,45 @@ void read_condition(loader& ld, const parsed_file& f, const YAML::Node& map, rul
 }
 
 const std::vector<std::string_view> common_keys = {
-    "id",     "kind",      "category", "severity",   "description", "partners",
-    "labels", "reference", "enabled",  "exceptions", "when",        "require"};
-const std::vector<std::string_view> other_kind_keys = {
-    "start",  "stop",   "cancel",      "within", "calendar", "warn_at", "allowed_lateness",
-    "expect", "key",    "schedule",    "group",  "measures", "settle",  "window",
-    "of",     "target", "min_outcomes"};
+    "id",     "kind",      "category", "severity",  "description",
+    "partners", "labels", "reference", "enabled",  "exceptions"};
+const std::vector<std::string_view> condition_keys = {"when", "require"};
+const std::vector<std::string_view> deadline_keys = {
+    "start", "stop", "cancel", "within", "calendar", "warn_at", "allowed_lateness"};
+const std::vector<std::string_view> absence_keys = {"expect", "key", "schedule", "calendar"};
+const std::vector<std::string_view> later_kind_keys = {"group",  "measures", "settle",
+                                                       "window", "of",       "target",
+                                                       "min_outcomes"};
 
-void check_rule_keys(loader& ld, const parsed_file& f, const YAML::Node& map, bool condition) {
-  if (condition) {
-    check_keys(ld, f, map, common_keys, other_kind_keys, "condition");
+/// `own` keys are allowed; every other kind's key gets "does not apply to kind: <kind>".
+void check_rule_keys(loader& ld, const parsed_file& f, const YAML::Node& map,
+                     std::optional<rule_kind> kind) {
+  std::vector<std::string_view> all = common_keys;
+  for (const auto* extra : {&condition_keys, &deadline_keys, &absence_keys, &later_kind_keys}) {
+    all.insert(all.end(), extra->begin(), extra->end());
+  }
+  if (!kind) {  // kind unknown or not supported yet: accept every kind's keys, report typos
+    check_keys(ld, f, map, all);
     return;
   }
-  // Kind unknown or not supported yet: accept every kind's keys, report only true typos.
-  std::vector<std::string_view> all = common_keys;
-  all.insert(all.end(), other_kind_keys.begin(), other_kind_keys.end());
-  check_keys(ld, f, map, all);
+  const auto& own = *kind == rule_kind::deadline  ? deadline_keys
+                    : *kind == rule_kind::absence ? absence_keys
+                                                  : condition_keys;
+  std::vector<std::string_view> allowed = common_keys;
+  allowed.insert(allowed.end(), own.begin(), own.end());
+  std::vector<std::string_view> others;
+  for (auto k : all) {
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) others.push_back(k);
+  }
+  check_keys(ld, f, map, allowed, others, to_string(*kind));
 }
 
 void load_rule(loader& ld, const parsed_file& f, const YAML::Node& map) {
   if (!expect_map(ld, f, map, "rules[]")) return;
   rule r;
   r.where = ld.at(f, map.Mark());
-  bool condition = read_identity(ld, f, map, r);
-  check_rule_keys(ld, f, map, condition);
+  bool known = read_identity(ld, f, map, r);
+  check_rule_keys(ld, f, map, known ? std::optional<rule_kind>(r.kind) : std::nullopt);
   r.category = read_enum(ld, f, map, "category", categories).value_or("");
   r.severity = read_enum(ld, f, map, "severity", severities).value_or("");
   r.description = read_string(ld, f, map, "description", true).value_or("");
@@ -162,8 +187,14 @@ void load_rule(loader& ld, const parsed_file& f, const YAML::Node& map) {
   r.reference = read_string(ld, f, map, "reference", false).value_or("");
   r.enabled = read_bool(ld, f, map, "enabled").value_or(true);
   read_exceptions(ld, f, map, r);
-  if (!condition) return;
-  read_condition(ld, f, map, r);
+  if (!known) return;
+  if (r.kind == rule_kind::deadline) {
+    read_deadline(ld, f, map, r);
+  } else if (r.kind == rule_kind::absence) {
+    read_absence(ld, f, map, r);
+  } else {
+    read_condition(ld, f, map, r);
+  }
   // The canonical definition: the rule's YAML as JSON with sorted keys, compact.
   r.version = model::sha256_hex(to_json(map).dump());
   ld.set.rules.push_back(std::move(r));

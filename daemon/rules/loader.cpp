@@ -84,12 +84,15 @@ load_result load_unguarded(const std::vector<source_file>& files, const load_opt
   }
   detail::load_section(ld, parsed, "lists", detail::load_lists);
   ld.decls.variables = {"event", "partner"};
+  ld.decls.functions = business_function_arities();
   ld.decls.lists = std::make_shared<const nlohmann::json>(ld.lists);
   ld.set.lists = ld.decls.lists;
   detail::load_section(ld, parsed, "macros", detail::load_macros);
   detail::load_section(ld, parsed, "calendars", detail::load_calendars);
   detail::load_section(ld, parsed, "partners", detail::load_partners);
+  detail::build_business_calendars(ld);
   detail::load_section(ld, parsed, "rules", detail::load_rules);
+  detail::lint_holidays(ld);
 
   load_result out;
   detail::sort_errors(ld.errors, files);

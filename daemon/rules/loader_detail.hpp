@@ -34,6 +34,7 @@ struct loader {
   rule_set set;
   nlohmann::json lists = nlohmann::json::object();
   std::map<std::string, location> list_where, macro_where, partner_where, rule_where;
+  std::map<std::string, location> partner_tz_where;  ///< where a partner's timezone stands
   expr::declarations decls;  ///< filled once lists and macros are known
 
   location at(const parsed_file& f, const YAML::Mark& m) const;
@@ -95,5 +96,16 @@ void load_partners(loader& ld, const parsed_file& f, const YAML::Node& node);
 void load_rules(loader& ld, const parsed_file& f, const YAML::Node& node);
 
 std::string render_location(const location& l);  ///< "file:line:col"
+
+/// Kind-specific parts of a rule (load_deadline.cpp).
+void read_deadline(loader& ld, const parsed_file& f, const YAML::Node& map, rule& r);
+void read_absence(loader& ld, const parsed_file& f, const YAML::Node& map, rule& r);
+
+/// Builds rule_set::business_calendars and partner_calendars once calendars and partners are
+/// loaded (no-op without a zone resolver); reports unknown time zones (business_time.cpp).
+void build_business_calendars(loader& ld);
+/// `check` warning: a calendar a deadline or absence rule uses has no holidays for the
+/// current or the next year (relative to load_options.today).
+void lint_holidays(loader& ld);
 
 }  // namespace slawatch::rules::detail

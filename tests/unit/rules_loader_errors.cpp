@@ -57,8 +57,8 @@ TEST_CASE("malformed rule files give exact located errors") {
        {"r.yaml:3:11: kind: 'timer' is not one of condition, deadline, absence, aggregate, "
         "objective"}},
       {"kind not yet supported",
-       rule("    start: {}\n", "deadline"),
-       {"r.yaml:3:11: kind: 'deadline' rules are not supported by this version"}},
+       rule("    group: x\n", "aggregate"),
+       {"r.yaml:3:11: kind: 'aggregate' rules are not supported by this version"}},
       {"unknown kind still reports typos in common keys",
        rule("    lables: {}\n", "timer"),
        {"r.yaml:3:11: kind: 'timer' is not one of condition, deadline, absence, aggregate, "

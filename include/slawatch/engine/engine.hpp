@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 #include "slawatch/model/breach.hpp"
@@ -13,10 +14,59 @@
 
 namespace slawatch::engine {
 
+namespace detail {
+struct engine_state;
+}
+
+/// One durable piece of engine state: an open deadline obligation, a stop that arrived
+/// before its start, an absence period, an open deadline/absence breach awaiting its late
+/// stop/report. The engine's whole state is the set of its entries: the caller persists
+/// every upsert/erase in the same commit as the event or tick that caused it, and a restart
+/// (or a rollback) restores the engine from them.
+struct state_entry {
+  std::string id;          ///< deterministic: "<kind>/<rule>/<partner>/<key>"
+  std::string kind;        ///< obligation | early_stop | absence | open_breach
+  std::string rule;
+  std::string partner;
+  std::string key;
+  std::optional<instant> fire_at;   ///< when the entry next needs the clock (timer), if ever
+  nlohmann::json data = nlohmann::json::object();   ///< kind-specific, owned by the engine
+  friend bool operator==(const state_entry&, const state_entry&) = default;
+};
+// Entry layouts (instants in `data` are integer nanoseconds since the Unix epoch, exact):
+//   obligation   id obligation/<rule>/<partner>/<key>; fire_at = next warning or due +
+//                allowed_lateness; data {started_at, due, start_event, start_type, warned}
+//                (warned = how many warn_at thresholds have passed).
+//   early_stop   id early_stop/<rule>/<partner>/<key>; fire_at = when it is dropped;
+//                data {at, stop_event}.
+//   absence      id absence/<rule>/<partner>/<key>; fire_at = due of the current period;
+//                data {due, seen, ahead (null or ns)}.
+//   open_breach  id open_breach/<rule>/<partner>/<breach id>/<key>; no fire_at;
+//                data {breach_id, due}. Several may exist per key (oldest closed first).
+
+/// A change to an existing breach (a late stop or late report closes an open breach).
+struct breach_update {
+  std::string id;
+  model::breach_status status = model::breach_status::closed;
+  std::optional<instant> completed_at;
+  std::optional<double> delay_seconds;
+};
+
+/// A deadline warning threshold crossed (fires once per obligation and threshold).
+struct warning {
+  std::string rule, partner, key;
+  std::string threshold;   ///< as written: "50%"
+  instant at{};
+};
+
 /// What one step produced.
 struct effects {
   std::vector<model::outcome> outcomes;
-  std::vector<model::breach> breaches;
+  std::vector<model::breach> breaches;          ///< new breaches
+  std::vector<breach_update> breach_updates;
+  std::vector<warning> warnings;
+  std::vector<state_entry> upserts;             ///< state to write (insert or replace by id)
+  std::vector<std::string> erased;              ///< state entry ids to delete
   std::map<std::string, std::uint64_t> evaluation_errors;   ///< rule id → count
   void clear();
 };
@@ -24,9 +74,17 @@ struct effects {
 class engine {
  public:
   explicit engine(std::shared_ptr<const rules::rule_set> rules);
+  ~engine();
+  engine(engine&&) noexcept;
+  engine& operator=(engine&&) noexcept;
 
-  /// Replaces the rule set (reload). Caller guarantees no concurrent on_event.
+  /// Replaces the rule set (reload). Caller guarantees no concurrent on_event. Dropped state
+  /// entries are not reported: use the overload below when state is persisted.
   void set_rules(std::shared_ptr<const rules::rule_set> rules);
+  /// Same, reporting the state entries it drops in out.erased: entries of rules that are
+  /// gone, disabled, of another kind now, or no longer select the entry's partner. Entries
+  /// of surviving rules are kept as they are (an open obligation keeps its due time).
+  void set_rules(std::shared_ptr<const rules::rule_set> rules, effects& out);
   [[nodiscard]] const rules::rule_set& rules() const { return *rules_; }
 
   /// Evaluates every enabled rule whose partner selector matches the event's partner.
@@ -34,18 +92,41 @@ class engine {
   /// Appends to `out`.
   void on_event(const model::event& ev, effects& out);
 
+  /// Advances processing time to `now`: fires every timer whose fire time (due +
+  /// allowed_lateness, or a warning threshold, or an absence due time) is <= now, in time
+  /// order. Breaches it creates have detected_at = now. Appends to `out`.
+  void on_tick(instant now, effects& out);
+
+  /// The earliest pending fire time, if any (the scheduler sleeps until then). The epoch
+  /// (instant{}) when absence periods wait for the clock to start: tick right away.
+  [[nodiscard]] std::optional<instant> next_due() const;
+
+  /// Replaces the whole state with stored entries (start-up, or after a failed commit).
+  /// Entries of rules that no longer exist are ignored (the caller records them).
+  void restore(const std::vector<state_entry>& entries);
+
+  /// The whole state as entries, sorted by id (what restore() takes back).
+  [[nodiscard]] std::vector<state_entry> snapshot() const;
+
  private:
   /// Per partner: its registry entry as rules see it (built once per rule set, not per
   /// event) and the enabled condition rules whose selector matches it, in file order.
   struct partner_view {
     nlohmann::json doc;
     std::vector<const rules::rule*> conditions;
+    std::vector<const rules::rule*> deadlines;   ///< enabled deadline rules selecting it
+    std::vector<const rules::rule*> absences;    ///< enabled absence rules selecting it
+    std::uint32_t index = 0;                     ///< position among the sorted partner ids
   };
+  void build_views();
+  /// Advances the processing clock to `now` and creates absence periods on first sight.
+  void observe_clock(instant now, effects& out);
   void on_condition(const rules::rule& r, const model::event& ev, const expr::activation& act,
                     effects& out) const;
 
   std::shared_ptr<const rules::rule_set> rules_;
   std::map<std::string, partner_view, std::less<>> partners_;
+  std::unique_ptr<detail::engine_state> st_;   ///< timers, obligations, host functions
 };
 
 }  // namespace slawatch::engine

@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 #include <nlohmann/json.hpp>
+#include "slawatch/calendar/calendar.hpp"
+#include "slawatch/calendar/schedule.hpp"
+#include "slawatch/calendar/span.hpp"
 #include "slawatch/expr/expr.hpp"
 #include "slawatch/model/partner.hpp"
 #include "slawatch/model/result.hpp"
@@ -32,6 +35,7 @@ struct calendar {
   std::vector<holiday> holidays;
   std::optional<int> cutoff_min;        ///< minutes after local midnight
   location where;
+  location timezone_where;              ///< where the `timezone` value stands
 };
 
 struct partner_selector {
@@ -68,6 +72,23 @@ struct rule {
   // condition
   std::shared_ptr<const expr::program> when;      ///< null = true
   std::shared_ptr<const expr::program> require;
+
+  // deadline (docs/rules.md "The deadline kind")
+  struct trigger {
+    std::shared_ptr<const expr::program> when;    ///< null: this trigger is not configured
+    std::shared_ptr<const expr::program> key;     ///< string or list of strings
+    std::shared_ptr<const expr::program> at;      ///< null = event.occurred_at
+  };
+  trigger start, stop, cancel;
+  slawatch::calendar::span within;
+  std::string calendar_name;            ///< empty = the partner's calendar (`calendar: partner`)
+  std::vector<int> warn_at;             ///< percent thresholds, ascending, 1..99
+  duration allowed_lateness{0};
+
+  // absence (docs/rules.md "The absence kind"); uses calendar_name too
+  std::shared_ptr<const expr::program> expect;
+  std::shared_ptr<const expr::program> key;       ///< null = event.partner (expected keys = partners)
+  slawatch::calendar::schedule schedule;
 };
 
 struct rule_set {
@@ -78,10 +99,30 @@ struct rule_set {
   std::vector<rule> rules;                        ///< in file order, enabled and disabled
   std::map<std::string, std::string> file_hashes; ///< file name → sha256 of its text
   std::string version;                            ///< sha256 over all rule versions, sorted by id
+  /// Built business calendars by calendar name (empty when loaded without a zone resolver).
+  std::map<std::string, slawatch::calendar::business_calendar, std::less<>> business_calendars;
+  /// Per partner id: its named calendar, or a mon-fri whole-day calendar in its time zone
+  /// named "partner:<id>" (empty when loaded without a zone resolver).
+  std::map<std::string, slawatch::calendar::business_calendar, std::less<>> partner_calendars;
 
   [[nodiscard]] const model::partner* find_partner(std::string_view id) const;
   [[nodiscard]] const rule* find_rule(std::string_view id) const;
+  /// The calendar rule `r` uses for `partner`: the named one, else the partner's. Null when
+  /// unknown (a set loaded without a zone resolver).
+  [[nodiscard]] const slawatch::calendar::business_calendar* calendar_for(const rule& r,
+                                                                std::string_view partner) const;
+  /// A calendar by the name expressions use: a calendar name or "partner:<id>". Null when unknown.
+  [[nodiscard]] const slawatch::calendar::business_calendar* find_calendar(std::string_view name) const;
 };
+
+/// Business-time functions of the expression language, bound to `set`'s calendars (which must
+/// outlive the returned table): add_business_days(ts, n, cal), business_days_between(a, b,
+/// cal), is_business_day(ts, cal). `ts` is a timestamp or an RFC 3339 string, `cal` a name
+/// accepted by rule_set::find_calendar. Build once per rule set.
+expr::host_functions business_functions(const rule_set& set);
+
+/// Names and arities of business_functions(), for expr::declarations::functions.
+const std::map<std::string, int, std::less<>>& business_function_arities();
 
 struct source_file {
   std::string name;   ///< as shown in errors
@@ -89,8 +130,12 @@ struct source_file {
 };
 
 struct load_options {
-  /// The day against which `exceptions[].expires` is judged by `check` (UTC instant).
+  /// The day against which `exceptions[].expires` is judged by `check` (UTC instant); also
+  /// the year for the "no holidays for <year>" check (skipped while today is the epoch).
   instant today{};
+  /// Resolves calendar and partner time zones. Required for sets with deadline or absence
+  /// rules; without it no business calendar is built (business functions then fail).
+  slawatch::calendar::zone_resolver zones;
 };
 
 struct load_result {

@@ -1,0 +1,156 @@
+#pragma once
+// Internals of the engine's timer state: compact in-memory forms of the state entries
+// (obligations, early stops, absence periods, open breaches) and the ordered timer set.
+// JSON is produced only for effects (state_entry::data), never kept per obligation.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+#include "slawatch/engine/engine.hpp"
+
+namespace slawatch::engine::detail {
+
+/// (rule, partner, key): rule = index into rule_set::rules, partner = index into
+/// engine_state::partner_ids (sorted ids), so an obligation costs one short string.
+struct okey {
+  std::uint32_t rule = 0;
+  std::uint32_t partner = 0;
+  std::string key;
+  friend bool operator==(const okey&, const okey&) = default;
+  friend bool operator<(const okey& a, const okey& b) {
+    return std::tie(a.rule, a.partner, a.key) < std::tie(b.rule, b.partner, b.key);
+  }
+};
+
+struct okey_hash {
+  std::size_t operator()(const okey& k) const {
+    auto h = std::hash<std::string>{}(k.key);
+    return h ^ ((static_cast<std::size_t>(k.rule) << 20) + k.partner + 0x9e3779b97f4a7c15ULL +
+                (h << 6) + (h >> 2));
+  }
+};
+
+/// Order of timers that fire at the same instant (then rule, partner, key).
+enum class timer_kind : std::uint8_t { absence, early_stop, obligation };
+
+struct obligation {
+  instant started_at{};
+  instant due{};
+  instant fire_at{};
+  std::string start_event;
+  const std::string* start_type = nullptr;   ///< interned in engine_state::types
+  std::uint8_t warned = 0;                    ///< warn_at thresholds already passed
+};
+
+struct early_stop {
+  instant at{};           ///< the stop's `at`
+  instant fire_at{};      ///< received_at + allowed_lateness: when it is dropped
+  std::string stop_event;
+};
+
+struct absence_slot {
+  instant due{};                    ///< end of the current period (and its timer)
+  bool seen = false;                ///< a matching event dated inside the current period
+  std::optional<instant> ahead;     ///< earliest matching event dated after `due`
+};
+
+struct open_breach {
+  std::string breach_id;
+  instant due{};
+};
+
+struct timer {
+  instant at{};
+  timer_kind kind = timer_kind::obligation;
+  const okey* k = nullptr;          ///< the key inside its map node (stable address)
+};
+
+struct timer_less {
+  bool operator()(const timer& a, const timer& b) const {
+    return std::tie(a.at, a.kind, *a.k) < std::tie(b.at, b.kind, *b.k);
+  }
+};
+
+using obligation_map = std::unordered_map<okey, obligation, okey_hash>;
+
+struct engine_state {
+  const rules::rule_set* set = nullptr;
+  expr::host_functions fns;      ///< business-time functions of `set` (built once per set)
+  std::vector<std::string> partner_ids;                ///< sorted, index = okey::partner
+  std::vector<const nlohmann::json*> partner_docs;     ///< same index: partner as rules see it
+  std::map<std::string, std::uint32_t, std::less<>> rule_index;  ///< rule id -> index
+
+  obligation_map obligations;
+  std::unordered_map<okey, early_stop, okey_hash> early_stops;
+  std::unordered_map<okey, absence_slot, okey_hash> absences;
+  std::map<okey, std::vector<open_breach>> open_breaches;   ///< oldest due first
+  std::set<timer, timer_less> timers;
+  std::set<std::string, std::less<>> types;                ///< interned start event types
+
+  std::optional<instant> clock;     ///< latest processing time seen (tick or received_at)
+  bool seeded = false;              ///< absence slots of expected partners created
+
+  [[nodiscard]] const rules::rule& rule_at(const okey& k) const { return set->rules[k.rule]; }
+  [[nodiscard]] const std::string& partner_at(const okey& k) const {
+    return partner_ids[k.partner];
+  }
+  [[nodiscard]] std::uint32_t index_of(const rules::rule& r) const {
+    return static_cast<std::uint32_t>(&r - set->rules.data());
+  }
+  void clear_entries();
+};
+
+// ---- state entries (state_codec.cpp) ---------------------------------------------------------
+std::string entry_id(const engine_state& st, std::string_view kind, const okey& k);
+std::string open_breach_id(const engine_state& st, const okey& k, const open_breach& b);
+state_entry obligation_entry(const engine_state& st, const okey& k, const obligation& o);
+state_entry early_stop_entry(const engine_state& st, const okey& k, const early_stop& e);
+state_entry absence_entry(const engine_state& st, const okey& k, const absence_slot& a);
+state_entry open_breach_entry(const engine_state& st, const okey& k, const open_breach& b);
+std::vector<state_entry> snapshot(const engine_state& st);
+/// Loads entries into an empty state; entries of unknown rules/partners or of a rule of
+/// another kind, and malformed ones, are skipped.
+void load_entries(engine_state& st, const std::vector<state_entry>& entries);
+
+// ---- kinds (deadline.cpp, absence.cpp) ------------------------------------------------------
+void deadline_event(engine_state& st, const rules::rule& r, std::uint32_t partner,
+                    const model::event& ev, const expr::activation& act, effects& out);
+void fire_obligation(engine_state& st, const okey& k, instant now, effects& out);
+void expire_early_stop(engine_state& st, const okey& k, effects& out);
+
+void absence_event(engine_state& st, const rules::rule& r, std::uint32_t partner,
+                   const model::event& ev, const expr::activation& act, effects& out);
+void fire_absence(engine_state& st, const okey& k, instant now, effects& out);
+/// Creates the absence periods of every expected (rule, partner) that has none yet.
+void seed_absences(engine_state& st, instant now, effects& out);
+/// True when every expected (rule, partner) already has its absence period (after a restore).
+bool absences_complete(const engine_state& st);
+
+// ---- shared helpers (timers.cpp) ------------------------------------------------------------
+/// Fires every timer due at or before `now`, earliest first.
+void fire_due(engine_state& st, instant now, effects& out);
+void add_timer(engine_state& st, instant at, timer_kind kind, const okey& k);
+void remove_timer(engine_state& st, instant at, timer_kind kind, const okey& k);
+/// Closes the open breaches of `k` (all when `all`, else only the oldest) at `completed`.
+/// True when one was closed.
+bool close_open_breaches(engine_state& st, const okey& k, instant completed, bool all,
+                         effects& out);
+void record_open_breach(engine_state& st, const okey& k, open_breach b, effects& out);
+/// Seconds as a double (delay_seconds).
+double seconds(duration d);
+/// Breach fields common to deadline and absence breaches.
+model::breach timer_breach(const rules::rule& r, const std::string& partner,
+                           const std::string& key, instant due,
+                           const slawatch::calendar::business_calendar& cal);
+/// Evaluates a filter; errors count for the rule and are false.
+bool matches(const expr::program& p, const rules::rule& r, const expr::activation& act,
+             const engine_state& st, effects& out);
+/// True when an unexpired exception of `r` matches (errors count and do not match).
+bool excepted(const rules::rule& r, instant now, const expr::activation& act,
+              const engine_state& st, effects& out);
+
+}  // namespace slawatch::engine::detail

@@ -1,0 +1,161 @@
+// Converts between the engine's compact in-memory state and durable state entries
+// (layouts in engine.hpp). Instants are stored as integer nanoseconds: exact round trips.
+#include <fmt/format.h>
+#include <algorithm>
+#include "state.hpp"
+
+namespace slawatch::engine::detail {
+namespace {
+
+std::int64_t ns(instant t) { return t.time_since_epoch().count(); }
+instant from_ns(std::int64_t v) { return instant{duration{v}}; }
+
+state_entry base(const engine_state& st, std::string_view kind, const okey& k) {
+  state_entry e;
+  e.id = entry_id(st, kind, k);
+  e.kind = std::string(kind);
+  e.rule = st.rule_at(k).id;
+  e.partner = st.partner_at(k);
+  e.key = k.key;
+  return e;
+}
+
+std::optional<instant> read_ns(const nlohmann::json& d, const char* name) {
+  auto it = d.find(name);
+  if (it == d.end() || !it->is_number_integer()) return std::nullopt;
+  return from_ns(it->get<std::int64_t>());
+}
+
+std::optional<std::string> read_str(const nlohmann::json& d, const char* name) {
+  auto it = d.find(name);
+  if (it == d.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+bool load_obligation(engine_state& st, okey k, const state_entry& e) {
+  auto started = read_ns(e.data, "started_at");
+  auto due = read_ns(e.data, "due");
+  auto start_event = read_str(e.data, "start_event");
+  auto type = read_str(e.data, "start_type");
+  auto warned = e.data.find("warned");
+  if (!started || !due || !start_event || !type || !e.fire_at || warned == e.data.end() ||
+      !warned->is_number_integer() || warned->get<std::int64_t>() < 0) {
+    return false;
+  }
+  obligation o{*started, *due, *e.fire_at, *start_event, &*st.types.insert(*type).first,
+               static_cast<std::uint8_t>(std::min<std::int64_t>(warned->get<std::int64_t>(), 255))};
+  auto [it, fresh] = st.obligations.emplace(std::move(k), std::move(o));
+  if (fresh) add_timer(st, it->second.fire_at, timer_kind::obligation, it->first);
+  return fresh;
+}
+
+bool load_early_stop(engine_state& st, okey k, const state_entry& e) {
+  auto at = read_ns(e.data, "at");
+  auto stop_event = read_str(e.data, "stop_event");
+  if (!at || !stop_event || !e.fire_at) return false;
+  auto [it, fresh] = st.early_stops.emplace(std::move(k), early_stop{*at, *e.fire_at, *stop_event});
+  if (fresh) add_timer(st, it->second.fire_at, timer_kind::early_stop, it->first);
+  return fresh;
+}
+
+bool load_absence(engine_state& st, okey k, const state_entry& e) {
+  auto due = read_ns(e.data, "due");
+  auto seen = e.data.find("seen");
+  if (!due || seen == e.data.end() || !seen->is_boolean()) return false;
+  absence_slot slot{*due, seen->get<bool>(), read_ns(e.data, "ahead")};
+  auto [it, fresh] = st.absences.emplace(std::move(k), slot);
+  if (fresh) add_timer(st, it->second.due, timer_kind::absence, it->first);
+  return fresh;
+}
+
+bool load_open_breach(engine_state& st, okey k, const state_entry& e) {
+  auto id = read_str(e.data, "breach_id");
+  auto due = read_ns(e.data, "due");
+  if (!id || !due) return false;
+  auto& list = st.open_breaches[std::move(k)];
+  list.push_back(open_breach{*id, *due});
+  std::stable_sort(list.begin(), list.end(),
+                   [](const open_breach& a, const open_breach& b) { return a.due < b.due; });
+  return true;
+}
+
+}  // namespace
+
+std::string entry_id(const engine_state& st, std::string_view kind, const okey& k) {
+  return fmt::format("{}/{}/{}/{}", kind, st.rule_at(k).id, st.partner_at(k), k.key);
+}
+
+std::string open_breach_id(const engine_state& st, const okey& k, const open_breach& b) {
+  return fmt::format("open_breach/{}/{}/{}/{}", st.rule_at(k).id, st.partner_at(k), b.breach_id,
+                     k.key);
+}
+
+state_entry obligation_entry(const engine_state& st, const okey& k, const obligation& o) {
+  auto e = base(st, "obligation", k);
+  e.fire_at = o.fire_at;
+  e.data = {{"started_at", ns(o.started_at)},
+            {"due", ns(o.due)},
+            {"start_event", o.start_event},
+            {"start_type", o.start_type ? *o.start_type : std::string()},
+            {"warned", static_cast<unsigned>(o.warned)}};
+  return e;
+}
+
+state_entry early_stop_entry(const engine_state& st, const okey& k, const early_stop& s) {
+  auto e = base(st, "early_stop", k);
+  e.fire_at = s.fire_at;
+  e.data = {{"at", ns(s.at)}, {"stop_event", s.stop_event}};
+  return e;
+}
+
+state_entry absence_entry(const engine_state& st, const okey& k, const absence_slot& a) {
+  auto e = base(st, "absence", k);
+  e.fire_at = a.due;
+  e.data = {{"due", ns(a.due)},
+            {"seen", a.seen},
+            {"ahead", a.ahead ? nlohmann::json(ns(*a.ahead)) : nlohmann::json(nullptr)}};
+  return e;
+}
+
+state_entry open_breach_entry(const engine_state& st, const okey& k, const open_breach& b) {
+  auto e = base(st, "open_breach", k);
+  e.id = open_breach_id(st, k, b);
+  e.data = {{"breach_id", b.breach_id}, {"due", ns(b.due)}};
+  return e;
+}
+
+std::vector<state_entry> snapshot(const engine_state& st) {
+  std::vector<state_entry> out;
+  out.reserve(st.obligations.size() + st.early_stops.size() + st.absences.size() +
+              st.open_breaches.size());
+  for (const auto& [k, o] : st.obligations) out.push_back(obligation_entry(st, k, o));
+  for (const auto& [k, s] : st.early_stops) out.push_back(early_stop_entry(st, k, s));
+  for (const auto& [k, a] : st.absences) out.push_back(absence_entry(st, k, a));
+  for (const auto& [k, list] : st.open_breaches) {
+    for (const auto& b : list) out.push_back(open_breach_entry(st, k, b));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const state_entry& a, const state_entry& b) { return a.id < b.id; });
+  return out;
+}
+
+void load_entries(engine_state& st, const std::vector<state_entry>& entries) {
+  for (const auto& e : entries) {
+    auto r = st.rule_index.find(e.rule);
+    auto p = std::lower_bound(st.partner_ids.begin(), st.partner_ids.end(), e.partner);
+    if (r == st.rule_index.end() || p == st.partner_ids.end() || *p != e.partner) continue;
+    const auto kind = st.set->rules[r->second].kind;
+    okey k{r->second, static_cast<std::uint32_t>(p - st.partner_ids.begin()), e.key};
+    if (kind == rules::rule_kind::deadline) {
+      if (e.kind == "obligation") load_obligation(st, std::move(k), e);
+      if (e.kind == "early_stop") load_early_stop(st, std::move(k), e);
+    }
+    if (kind == rules::rule_kind::absence && e.kind == "absence") load_absence(st, std::move(k), e);
+    if ((kind == rules::rule_kind::deadline || kind == rules::rule_kind::absence) &&
+        e.kind == "open_breach") {
+      load_open_breach(st, std::move(k), e);
+    }
+  }
+}
+
+}  // namespace slawatch::engine::detail
