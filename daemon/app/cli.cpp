@@ -1,5 +1,7 @@
 // Command-line parsing and dispatch (contract 10).
+#include <algorithm>
 #include <iostream>
+#include <map>
 #include "slawatch/app/app.hpp"
 
 #ifndef SLAWATCH_VERSION
@@ -17,6 +19,9 @@ constexpr std::string_view usage_text =
     "usage:\n"
     "  slawatch serve [--config FILE]                    run the daemon\n"
     "  slawatch check [--config FILE] [RULE_FILE...]     validate configuration and rules\n"
+    "  slawatch test TEST_FILE...                        run rule tests\n"
+    "  slawatch replay [--config FILE] --events FILE.ndjson [--until TS]\n"
+    "                                                    evaluate past events on a simulated clock\n"
     "  slawatch version                                  print version and build info\n";
 
 int usage_error(const std::string& message) {
@@ -25,23 +30,37 @@ int usage_error(const std::string& message) {
 }
 
 struct parsed_args {
-  std::optional<std::string> config_file;
+  std::map<std::string, std::string, std::less<>> flags;   ///< "--config" → value
   std::vector<std::string> positional;
+
+  [[nodiscard]] std::optional<std::string> get(std::string_view flag) const {
+    auto it = flags.find(flag);
+    return it == flags.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
 };
 
-/// Parses `--config FILE` / `--config=FILE` and positional arguments after the command.
-result<parsed_args> parse_flags(const std::vector<std::string>& args) {
+/// Parses `--flag VALUE` / `--flag=VALUE` for the command's `value_flags` and positional
+/// arguments after the command.
+result<parsed_args> parse_flags(const std::vector<std::string>& args,
+                                const std::vector<std::string_view>& value_flags) {
   parsed_args out;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const auto& a = args[i];
-    if (a == "--config" || a.starts_with("--config=")) {
-      if (out.config_file) return error{"usage", "--config given more than once"};
-      if (a != "--config") {
-        out.config_file = a.substr(9);
+    const auto eq = a.find('=');
+    const std::string name = a.substr(0, eq);
+    const bool known = std::find(value_flags.begin(), value_flags.end(), name) != value_flags.end();
+    if (known && a.starts_with("--")) {
+      if (out.flags.count(name) != 0) return error{"usage", name + " given more than once"};
+      std::string value;
+      if (eq != std::string::npos) {
+        value = a.substr(eq + 1);
       } else if (i + 1 < args.size()) {
-        out.config_file = args[++i];
+        value = args[++i];
       }
-      if (!out.config_file || out.config_file->empty()) return error{"usage", "--config needs a file name"};
+      if (value.empty()) {
+        return error{"usage", name + (name == "--until" ? " needs a timestamp" : " needs a file name")};
+      }
+      out.flags.emplace(name, std::move(value));
     } else if (a.starts_with("-") && a != "-") {
       return error{"usage", "unknown flag '" + a + "' for " + args[0]};
     } else {
@@ -49,6 +68,15 @@ result<parsed_args> parse_flags(const std::vector<std::string>& args) {
     }
   }
   return out;
+}
+
+int run_replay(const parsed_args& flags) {
+  if (!flags.positional.empty()) {
+    return usage_error("replay takes no arguments, got '" + flags.positional.front() + "'");
+  }
+  auto events = flags.get("--events");
+  if (!events) return usage_error("replay needs --events FILE.ndjson");
+  return replay({flags.get("--config"), *events, flags.get("--until")});
 }
 
 }  // namespace detail
@@ -65,16 +93,28 @@ int run(const std::vector<std::string>& args) {
     std::cout << "slawatch " << SLAWATCH_VERSION << " (revision " << SLAWATCH_REVISION << ")\n";
     return exit_ok;
   }
-  if (cmd != "serve" && cmd != "check") return detail::usage_error("unknown command '" + cmd + "'");
-  auto flags = detail::parse_flags(args);
+  static const std::map<std::string, std::vector<std::string_view>, std::less<>> commands = {
+      {"serve", {"--config"}},
+      {"check", {"--config"}},
+      {"test", {}},
+      {"replay", {"--config", "--events", "--until"}},
+  };
+  const auto command = commands.find(cmd);
+  if (command == commands.end()) return detail::usage_error("unknown command '" + cmd + "'");
+  auto flags = detail::parse_flags(args, command->second);
   if (!flags) return detail::usage_error(flags.err().message);
   if (cmd == "serve") {
     if (!flags->positional.empty()) {
       return detail::usage_error("serve takes no arguments, got '" + flags->positional.front() + "'");
     }
-    return serve(flags->config_file);
+    return serve(flags->get("--config"));
   }
-  return check(flags->config_file, flags->positional);
+  if (cmd == "test") {
+    if (flags->positional.empty()) return detail::usage_error("test needs at least one TEST_FILE");
+    return test(flags->positional);
+  }
+  if (cmd == "replay") return detail::run_replay(*flags);
+  return check(flags->get("--config"), flags->positional);
 }
 
 }  // namespace slawatch::app

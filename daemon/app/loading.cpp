@@ -2,6 +2,7 @@
 #include <glob.h>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -74,9 +75,28 @@ rules::load_result load_rules(const std::vector<std::string>& patterns, instant 
     failed.errors = std::move(files.errors);
     return failed;
   }
+  return load_rules(files.files, today);
+}
+
+rules::load_result load_rules(const std::vector<rules::source_file>& files, instant today) {
   rules::load_options opts;
   opts.today = today;
-  return rules::load(files.files, opts);
+  opts.zones = system_zones();
+  return rules::load(files, opts);
+}
+
+calendar::zone_resolver system_zones() {
+  return [](std::string_view name) -> const date::time_zone* {
+    try {
+      const auto* zone = date::locate_zone(std::string(name));
+      // Debian's USE_OS_TZDB reads a zone's file lazily: load it now, while errors can
+      // still be reported, rather than inside the pure core later.
+      zone->get_info(date::sys_seconds{});
+      return zone;
+    } catch (const std::exception&) {
+      return nullptr;
+    }
+  };
 }
 
 }  // namespace slawatch::app

@@ -133,6 +133,9 @@ step_errors restore_metrics(daemon_state& d) {
   auto outcomes = d.writer->outcome_counts();
   if (!outcomes) return {outcomes.err()};
   d.metrics->restore(breaches.value(), outcomes.value());
+  auto obligations = d.writer->obligation_counts();
+  if (!obligations) return {obligations.err()};
+  d.metrics->obligations_open(obligations.value());
   auto now = std::chrono::duration<double>(wall_clock_now().time_since_epoch()).count();
   d.metrics->rules_loaded(d.rules->rules.size(), true, now);
   auto events = d.writer->count_events();
@@ -140,8 +143,12 @@ step_errors restore_metrics(daemon_state& d) {
   return {};
 }
 
+/// The pipeline restores the engine's stored state and fires, once, every timer that came
+/// due while the daemon was down (detected_at = now, due_at = the original due).
 step_errors start_pipeline(daemon_state& d) {
-  d.pipeline = std::make_unique<ingest::pipeline>(std::move(d.writer), d.rules, d.metrics.get());
+  d.pipeline = std::make_unique<ingest::pipeline>(std::move(d.writer), d.rules, d.metrics.get(),
+                                                  ingest::pipeline_options{}, wall_clock_now);
+  if (const auto& e = d.pipeline->startup_error()) return {*e};
   return {};
 }
 
@@ -156,6 +163,7 @@ step_errors start_http(daemon_state& d) {
   deps.now = wall_clock_now;
   deps.ready = [&d] { return d.ready.load(); };
   deps.max_events_per_request = d.cfg.max_events_per_request;
+  deps.max_future_skew = d.cfg.max_future_skew;
   deps.log = d.log.sink();
   d.router = std::make_unique<http::router>(std::move(deps));
   http::server_options o;

@@ -176,8 +176,9 @@ void read_privacy(reader& r, const YAML::Node& n, config& c) {
 }
 
 void read_ingest(reader& r, const YAML::Node& n, config& c) {
-  if (!r.mapping(n, "ingest", {"spool_dir"})) return;
+  if (!r.mapping(n, "ingest", {"spool_dir", "max_future_skew"})) return;
   r.string(n, "spool_dir", "ingest", c.spool_dir);
+  r.duration(n, "max_future_skew", "ingest", "5m", false, c.max_future_skew);
 }
 
 void read_rules(reader& r, const YAML::Node& root, config& c) {

@@ -14,6 +14,7 @@ void effects::clear() {
   upserts.clear();
   erased.clear();
   evaluation_errors.clear();
+  objectives.clear();
 }
 
 engine::engine(std::shared_ptr<const rules::rule_set> rules)
@@ -52,12 +53,16 @@ void engine::build_views() {
         view.deadlines.push_back(&r);
       }
       if (r.kind == rules::rule_kind::absence && r.expect) view.absences.push_back(&r);
+      if (r.kind == rules::rule_kind::aggregate && r.group && r.require) {
+        view.aggregates.push_back(&r);
+      }
     }
     st_->partner_ids.push_back(id);
     auto [it, fresh] = partners_.emplace(id, std::move(view));
     (void)fresh;
     st_->partner_docs.push_back(&it->second.doc);
   }
+  detail::index_objectives(*st_);
 }
 
 void engine::set_rules(std::shared_ptr<const rules::rule_set> rules) {
@@ -74,6 +79,8 @@ bool survives(const rules::rule_set& set, const state_entry& e) {
   if (r == nullptr || p == nullptr || !r->enabled || !r->partners.matches(*p)) return false;
   if (r->kind == rules::rule_kind::deadline) return e.kind != "absence";
   if (r->kind == rules::rule_kind::absence) return e.kind == "absence" || e.kind == "open_breach";
+  if (r->kind == rules::rule_kind::aggregate) return e.kind == "aggregate";
+  if (r->kind == rules::rule_kind::objective) return e.kind == "objective";
   return false;
 }
 
@@ -108,6 +115,7 @@ void engine::on_event(const model::event& ev, effects& out) {
   auto it = partners_.find(ev.partner);
   if (it == partners_.end()) return;  // precondition violated: unknown partners are rejected
   observe_clock(ev.received_at, out);
+  const std::size_t from = out.outcomes.size();
   expr::activation act;
   act.bind("event", expr::value::borrow(ev.doc));
   act.bind("partner", expr::value::borrow(it->second.doc));
@@ -119,6 +127,15 @@ void engine::on_event(const model::event& ev, effects& out) {
   for (const rules::rule* r : view.absences) {
     detail::absence_event(*st_, *r, view.index, ev, act, out);
   }
+  for (const rules::rule* r : view.aggregates) {
+    detail::aggregate_event(*st_, *r, view.index, ev, act, out);
+  }
+  detail::count_outcomes(*st_, from, out);
+}
+
+void engine::on_waive(const std::string& rule, const std::string& partner, instant decided_at,
+                      effects& out) {
+  if (rules_) detail::waive_outcome(*st_, rule, partner, decided_at, out);
 }
 
 void engine::on_tick(instant now, effects& out) {

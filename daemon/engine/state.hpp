@@ -3,6 +3,7 @@
 // (obligations, early stops, absence periods, open breaches) and the ordered timer set.
 // JSON is produced only for effects (state_entry::data), never kept per obligation.
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -35,7 +36,8 @@ struct okey_hash {
 };
 
 /// Order of timers that fire at the same instant (then rule, partner, key).
-enum class timer_kind : std::uint8_t { absence, early_stop, obligation };
+/// Objectives fire last, so outcomes of other timers due at the same instant count first.
+enum class timer_kind : std::uint8_t { absence, early_stop, obligation, aggregate, objective };
 
 struct obligation {
   instant started_at{};
@@ -63,6 +65,53 @@ struct open_breach {
   instant due{};
 };
 
+__extension__ typedef __int128 int128;   // exact sums (micro-units); __extension__: -Wpedantic
+
+/// A number as measures see it: ints stay exact ints.
+struct number {
+  bool is_int = true;
+  std::int64_t i = 0;
+  double d = 0;
+  [[nodiscard]] double as_double() const { return is_int ? static_cast<double>(i) : d; }
+};
+
+/// One measure's running value (docs/rules.md "Exact sums").
+struct measure_acc {
+  std::uint64_t n = 0;          ///< contributions (the count)
+  bool all_int = true;          ///< every summed value was an int
+  int128 micro = 0;             ///< the sum in millionths, exact
+  std::optional<number> best;   ///< min / max so far
+};
+
+/// An event kept by a sliding aggregate: its time and what it gave each measure.
+struct agg_entry {
+  instant at{};
+  std::string event;
+  std::vector<std::optional<number>> parts;   ///< per measure, in rule order
+};
+
+/// One aggregate group (rule, partner, group value).
+struct agg_group {
+  instant first_at{};               ///< settled: the first event's occurred_at
+  std::string first_event;          ///< settled: its id (part of the breach identity)
+  instant fire_at{};                ///< settled: settle time; sliding: when it is dropped
+  std::uint64_t count = 0;          ///< settled: events added
+  std::vector<std::string> events;  ///< settled: the first max_evidence_events ids
+  std::vector<measure_acc> acc;     ///< settled: per measure
+  std::deque<agg_entry> entries;    ///< sliding: by occurred_at
+  std::optional<instant> quiet_until;   ///< sliding: no new breach before this event time
+  std::optional<instant> met_until;     ///< sliding: no new met outcome before this event time
+};
+inline constexpr std::size_t max_evidence_events = 20;
+
+/// Counts of one objective window (or, for rolling objectives, one local day).
+struct objective_counter {
+  instant start{};                  ///< first instant of the window (local midnight)
+  instant end{};                    ///< exclusive end; its timer
+  std::uint64_t met = 0, breached = 0, waived = 0;
+  bool closed = false;              ///< judged; kept only to recognise late outcomes
+};
+
 struct timer {
   instant at{};
   timer_kind kind = timer_kind::obligation;
@@ -88,6 +137,10 @@ struct engine_state {
   std::unordered_map<okey, early_stop, okey_hash> early_stops;
   std::unordered_map<okey, absence_slot, okey_hash> absences;
   std::map<okey, std::vector<open_breach>> open_breaches;   ///< oldest due first
+  std::unordered_map<okey, agg_group, okey_hash> aggregates;
+  std::map<okey, objective_counter> objectives;   ///< key = window label; ordered per (rule, partner)
+  /// rule id → indices of the enabled objective rules listing it (built per rule set).
+  std::map<std::string, std::vector<std::uint32_t>, std::less<>> objectives_of;
   std::set<timer, timer_less> timers;
   std::set<std::string, std::less<>> types;                ///< interned start event types
 
@@ -129,6 +182,35 @@ void fire_absence(engine_state& st, const okey& k, instant now, effects& out);
 void seed_absences(engine_state& st, instant now, effects& out);
 /// True when every expected (rule, partner) already has its absence period (after a restore).
 bool absences_complete(const engine_state& st);
+
+// ---- aggregate (aggregate.cpp, aggregate_measures.cpp) -----------------------------------------
+void aggregate_event(engine_state& st, const rules::rule& r, std::uint32_t partner,
+                     const model::event& ev, const expr::activation& act, effects& out);
+void fire_aggregate(engine_state& st, const okey& k, instant now, effects& out);
+state_entry aggregate_entry(const engine_state& st, const okey& k, const agg_group& g);
+bool load_aggregate(engine_state& st, okey k, const state_entry& e);
+std::optional<number> to_number(const expr::value& v);
+/// Adds `x` to `a`; false (nothing added) when a summed value is out of the exact range.
+bool fold(measure_acc& a, rules::rule::aggregation agg, const number& x);
+/// The measure's value for `require`: sums exact (int when every value was), null min/max
+/// when nothing contributed.
+expr::value measure_value(const measure_acc& a, rules::rule::aggregation agg);
+nlohmann::json acc_to_json(const measure_acc& a);
+std::optional<measure_acc> acc_from_json(const nlohmann::json& j);
+nlohmann::json number_to_json(const std::optional<number>& n);
+std::optional<std::optional<number>> number_from_json(const nlohmann::json& j);
+
+// ---- objective (objective.cpp) -------------------------------------------------------------
+/// Rebuilds objectives_of for st.set.
+void index_objectives(engine_state& st);
+/// Counts out.outcomes[from..] (and the objective outcomes that counting produces) into the
+/// windows of the objectives listing their rules.
+void count_outcomes(engine_state& st, std::size_t from, effects& out);
+void fire_objective(engine_state& st, const okey& k, instant now, effects& out);
+void waive_outcome(engine_state& st, const std::string& rule, const std::string& partner,
+                   instant decided_at, effects& out);
+state_entry objective_entry(const engine_state& st, const okey& k, const objective_counter& c);
+bool load_objective(engine_state& st, okey k, const state_entry& e);
 
 // ---- shared helpers (timers.cpp) ------------------------------------------------------------
 /// Fires every timer due at or before `now`, earliest first.

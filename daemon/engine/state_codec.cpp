@@ -134,6 +134,8 @@ std::vector<state_entry> snapshot(const engine_state& st) {
   for (const auto& [k, list] : st.open_breaches) {
     for (const auto& b : list) out.push_back(open_breach_entry(st, k, b));
   }
+  for (const auto& [k, g] : st.aggregates) out.push_back(aggregate_entry(st, k, g));
+  for (const auto& [k, c] : st.objectives) out.push_back(objective_entry(st, k, c));
   std::sort(out.begin(), out.end(),
             [](const state_entry& a, const state_entry& b) { return a.id < b.id; });
   return out;
@@ -151,6 +153,8 @@ void load_entries(engine_state& st, const std::vector<state_entry>& entries) {
       if (e.kind == "early_stop") load_early_stop(st, std::move(k), e);
     }
     if (kind == rules::rule_kind::absence && e.kind == "absence") load_absence(st, std::move(k), e);
+    if (kind == rules::rule_kind::aggregate && e.kind == "aggregate") load_aggregate(st, k, e);
+    if (kind == rules::rule_kind::objective && e.kind == "objective") load_objective(st, k, e);
     if ((kind == rules::rule_kind::deadline || kind == rules::rule_kind::absence) &&
         e.kind == "open_breach") {
       load_open_breach(st, std::move(k), e);

@@ -11,6 +11,8 @@ void engine_state::clear_entries() {
   early_stops.clear();
   absences.clear();
   open_breaches.clear();
+  aggregates.clear();
+  objectives.clear();
   types.clear();
   seeded = false;
 }
@@ -28,6 +30,7 @@ void fire_due(engine_state& st, instant now, effects& out) {
     timer t = *st.timers.begin();
     okey k = *t.k;  // copy: the handler may erase the node the timer points into
     st.timers.erase(st.timers.begin());
+    const std::size_t from = out.outcomes.size();
     switch (t.kind) {
       case timer_kind::obligation:
         fire_obligation(st, k, now, out);
@@ -38,7 +41,15 @@ void fire_due(engine_state& st, instant now, effects& out) {
       case timer_kind::absence:
         fire_absence(st, k, now, out);
         break;
+      case timer_kind::aggregate:
+        fire_aggregate(st, k, now, out);
+        break;
+      case timer_kind::objective:
+        fire_objective(st, k, now, out);
+        break;
     }
+    // Counted right away: a later timer in this loop may close the window they belong to.
+    count_outcomes(st, from, out);
   }
 }
 

@@ -75,7 +75,7 @@ void router::post_events(request& req, responder done) {
   who.transport.source = "http";
   instant received_at = deps_.now ? deps_.now() : instant{};
   auto batch = std::make_shared<ingest::prepared_batch>(
-      ingest::prepare(std::move(items.value()), *rules, who, received_at));
+      ingest::prepare(std::move(items.value()), *rules, who, received_at, deps_.max_future_skew));
   detail::count_item_errors(m, *batch);
   submit_batch(std::move(batch), std::move(reply));
 }

@@ -17,7 +17,7 @@ struct route_match {
 route_match match_route(const std::string& path) {
   constexpr std::string_view breaches_prefix = "/v1/breaches/";
   if (path == "/v1/events") return {true, "POST", {}};
-  if (path == "/v1/breaches" || path == "/v1/partners" || path == "/metrics" ||
+  if (path == "/v1/breaches" || path == "/v1/obligations" || path == "/v1/partners" || path == "/metrics" ||
       path == "/-/healthy" || path == "/-/ready") {
     return {true, "GET", {}};
   }
@@ -77,6 +77,8 @@ void router::dispatch(request& req, const target& t, responder& done) {
     post_events(req, std::move(done));
   } else if (t.path == "/v1/breaches") {
     done(get_breaches(t));
+  } else if (t.path == "/v1/obligations") {
+    done(get_obligations(t));
   } else if (!m.id.empty()) {
     done(get_breach(m.id));
   } else if (t.path == "/v1/partners") {

@@ -27,6 +27,22 @@ std::optional<item_error> check_partner(const model::event& ev, const rules::rul
   return std::nullopt;
 }
 
+/// A clock far ahead would open obligations and fill windows from the future: refuse it.
+std::optional<item_error> check_skew(const model::event& ev, instant received_at,
+                                     duration max_future_skew) {
+  // Compared as a difference: received_at + duration::max() would overflow.
+  if (ev.occurred_at <= received_at || ev.occurred_at - received_at <= max_future_skew) {
+    return std::nullopt;
+  }
+  auto written = ev.doc.find("occurred_at");
+  std::string text = written != ev.doc.end() && written->is_string()
+                         ? written->get<std::string>()
+                         : timefmt::format_utc_ms(ev.occurred_at);
+  return item_error{0, ev.id, "invalid_field",
+                    fmt::format("occurred_at: {} is more than {} after received_at", text,
+                                timefmt::format_duration(max_future_skew))};
+}
+
 nlohmann::json error_entry(std::size_t index, const std::string& id, const std::string& message,
                            const std::string& reason) {
   return {{"index", index},
@@ -39,6 +55,11 @@ nlohmann::json error_entry(std::size_t index, const std::string& id, const std::
 
 prepared_batch prepare(std::vector<raw_item> items, const rules::rule_set& rules,
                        const sender& who, instant received_at) {
+  return prepare(std::move(items), rules, who, received_at, duration::max());
+}
+
+prepared_batch prepare(std::vector<raw_item> items, const rules::rule_set& rules,
+                       const sender& who, instant received_at, duration max_future_skew) {
   prepared_batch out;
   out.events.reserve(items.size());
   out.indexes.reserve(items.size());
@@ -48,6 +69,11 @@ prepared_batch prepare(std::vector<raw_item> items, const rules::rule_set& rules
     auto ev = model::validate_envelope(item.doc, item.encoded_size);
     if (!ev) {
       out.errors.push_back({index, detail::string_id(item.doc), ev.err().code, ev.err().message});
+      continue;
+    }
+    if (auto bad = detail::check_skew(*ev, received_at, max_future_skew)) {
+      bad->index = index;
+      out.errors.push_back(std::move(*bad));
       continue;
     }
     if (auto bad = detail::check_partner(*ev, rules, who)) {

@@ -1,4 +1,5 @@
-// The single writer: a bounded queue of batches, group commit, metrics after commit.
+// The single writer: a bounded queue of batches, group commit, timers on the clock, metrics
+// after commit, and the engine restored from storage whenever a transaction fails.
 #include "slawatch/ingest/pipeline.hpp"
 #include <chrono>
 #include <condition_variable>
@@ -6,6 +7,9 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
+#include "slawatch/ingest/effects.hpp"
+#include "step.hpp"
 
 namespace slawatch::ingest {
 namespace detail {
@@ -15,15 +19,18 @@ struct job {
   completion done;
 };
 
-/// What one group transaction produced, kept until after the commit for metrics.
-struct group_effects {
-  engine::effects fx;
-  std::vector<const model::breach*> new_breaches;   ///< into fx.breaches
-};
-
 double seconds_between(instant from, instant to) {
   return std::chrono::duration<double>(to - from).count();
 }
+
+instant system_now() {
+  return std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
+}
+
+/// After a failed tick, the next try waits this long (no busy loop on a broken disk).
+constexpr auto retry_delay = std::chrono::seconds(1);
+/// Longest sleep between two looks at the clock (catches wall-clock steps).
+constexpr auto max_sleep = std::chrono::seconds(1);
 
 }  // namespace detail
 
@@ -32,25 +39,122 @@ struct pipeline::impl {
   engine::engine engine_;
   metrics::registry* metrics_;
   pipeline_options opts_;
+  clock_fn clock_;
 
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<detail::job> queue_;
   std::size_t queued_events_ = 0;
   bool stopping_ = false;
+  std::uint64_t wakes_ = 0;          ///< bumped by wake(): the clock moved
   std::shared_ptr<const rules::rule_set> pending_rules_;
   std::once_flag joined_;
   std::thread writer_;
 
-  impl(std::unique_ptr<store::store> s, std::shared_ptr<const rules::rule_set> rules,
-       metrics::registry* m, pipeline_options o)
-      : store_(std::move(s)), engine_(std::move(rules)), metrics_(m), opts_(o) {}
+  // Writer thread only:
+  bool need_restore_ = false;            ///< the engine may be ahead of the database
+  std::vector<std::string> orphans_;     ///< stored ids the engine dropped: delete next commit
+  std::optional<instant> not_before_;    ///< no tick before this (after a failed one)
+  std::optional<error> startup_error_;
+  bool starting_ = true;                 ///< in the constructor, before the writer thread
 
-  /// Waits for work; takes every queued batch up to max_events_per_commit (always at least
-  /// one). Empty result: stopping and drained.
-  std::vector<detail::job> take() {
+  impl(std::unique_ptr<store::store> s, std::shared_ptr<const rules::rule_set> rules,
+       metrics::registry* m, pipeline_options o, clock_fn clock)
+      : store_(std::move(s)), engine_(std::move(rules)), metrics_(m), opts_(o),
+        clock_(std::move(clock)) {}
+
+  instant now() const { return clock_ ? clock_() : detail::system_now(); }
+
+  /// Replaces the engine's state with the stored one; ids it did not take back (rules gone
+  /// or changed) are deleted in the next transaction.
+  result<bool> recover() {
+    auto rows = store_->load_state();
+    if (!rows) {
+      need_restore_ = true;
+      return rows.err();
+    }
+    std::vector<engine::state_entry> entries;
+    entries.reserve(rows->size());
+    for (auto& r : rows.value()) entries.push_back(detail::to_entry(std::move(r)));
+    engine_.restore(entries);
+    std::unordered_set<std::string> held;
+    for (const auto& e : engine_.snapshot()) held.insert(e.id);
+    orphans_.clear();
+    for (const auto& e : entries) {
+      if (!held.count(e.id)) orphans_.push_back(e.id);
+    }
+    need_restore_ = false;
+    return true;
+  }
+
+  /// Runs `fill` (engine steps into the group) and writes the group in one transaction.
+  /// On any failure: rollback and restore the engine from storage.
+  template <class Fill>
+  result<bool> transact(detail::group_effects& g, Fill&& fill, bool skip_if_empty) {
+    if (need_restore_) {
+      if (auto r = recover(); !r) return r;
+    }
+    result<bool> done = true;
+    try {
+      detail::absorb_erased(g, orphans_);
+      bool begun = false;
+      if (!skip_if_empty) {
+        done = store_->begin();
+        begun = true;
+      }
+      if (done) done = fill();
+      if (done && !begun && !g.empty()) {
+        done = store_->begin();
+        begun = true;
+      }
+      if (done && begun) done = detail::persist(*store_, g);
+      if (done && begun) done = store_->commit();
+    } catch (const std::exception& e) {   // nothing may kill the writer thread
+      done = error{"storage", std::string("storage: ") + e.what(), {}};
+    }
+    if (!done) {
+      store_->rollback();
+      (void)recover();   // a failure here leaves need_restore_ set: retried before next write
+      return done;
+    }
+    orphans_.clear();
+    return true;
+  }
+
+  /// Applies a pending rule set (under mu_). Reload takes effect between groups, never
+  /// inside one; entries the new set drops are deleted by the next transaction. True when
+  /// there are such entries (a tick writes them right away when no batch waits).
+  bool swap_rules() {
+    engine::effects dropped;
+    engine_.set_rules(std::move(pending_rules_), dropped);
+    pending_rules_.reset();
+    orphans_.insert(orphans_.end(), dropped.erased.begin(), dropped.erased.end());
+    return !dropped.erased.empty();
+  }
+
+  /// Waits for work or a due timer. Returns the queued batches (up to
+  /// max_events_per_commit, at least one); empty with `tick` set when timers are due;
+  /// empty without `tick` when stopping and drained.
+  std::vector<detail::job> take(bool& tick) {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+    for (;;) {
+      if (!queue_.empty() || stopping_) break;
+      if (pending_rules_) break;
+      auto due = engine_.next_due();
+      if (due && not_before_ && *due < *not_before_) due = not_before_;
+      const auto t = now();
+      if (due && *due <= t) {
+        tick = true;
+        return {};
+      }
+      auto sleep = std::chrono::duration_cast<std::chrono::nanoseconds>(detail::max_sleep);
+      if (due) sleep = std::min(sleep, std::chrono::duration_cast<std::chrono::nanoseconds>(*due - t));
+      const auto seen = wakes_;
+      cv_.wait_for(lock, sleep, [&] {
+        return !queue_.empty() || stopping_ || pending_rules_ || wakes_ != seen;
+      });
+    }
+    if (pending_rules_) tick = swap_rules() || tick;
     std::vector<detail::job> group;
     std::size_t events = 0;
     while (!queue_.empty()) {
@@ -61,39 +165,69 @@ struct pipeline::impl {
       queue_.pop_front();
     }
     queued_events_ -= events;
-    // Reload takes effect between groups, never inside one.
-    if (pending_rules_) engine_.set_rules(std::move(pending_rules_));
-    pending_rules_.reset();
+    if (!group.empty()) tick = false;   // the group ticks to its own received_at
     return group;
   }
 
-  /// Writes one group in one transaction. Effects come from the engine in arrival order.
+  /// Writes one group in one transaction. Before each batch the clock advances to its
+  /// received_at (timers due by then fire first); effects come in arrival order.
   result<bool> write(std::vector<detail::job>& group, std::vector<batch_result>& results,
-                     detail::group_effects& out) {
-    if (auto r = store_->begin(); !r) return r;
-    for (std::size_t j = 0; j < group.size(); ++j) {
-      results[j].events.reserve(group[j].events.size());
-      for (const auto& ev : group[j].events) {
-        auto st = store_->put_event(ev);
-        if (!st) return st.err();
-        results[j].events.push_back({*st});
-        // The engine is stateless for condition rules, so a rollback below needs no engine
-        // undo. Stateful kinds (deadlines, next issue) must snapshot the engine here and
-        // restore the snapshot when the group is rolled back.
-        if (*st == store::put_status::accepted) engine_.on_event(ev, out.fx);
+                     detail::group_effects& g) {
+    return transact(g, [&]() -> result<bool> {
+      engine::effects step;
+      for (std::size_t j = 0; j < group.size(); ++j) {
+        results[j].events.clear();
+        results[j].events.reserve(group[j].events.size());
+        if (!group[j].events.empty()) {
+          engine_.on_tick(group[j].events.front().received_at, step);
+          detail::absorb(g, step, engine_);
+        }
+        for (const auto& ev : group[j].events) {
+          auto st = store_->put_event(ev);
+          if (!st) return st.err();
+          results[j].events.push_back({*st});
+          if (*st != store::put_status::accepted) continue;
+          engine_.on_event(ev, step);
+          detail::absorb(g, step, engine_);
+        }
       }
+      return true;
+    }, /*skip_if_empty=*/false);
+  }
+
+  /// Fires the timers due at `t` in a transaction of their own.
+  void tick(instant t) {
+    detail::group_effects g;
+    const auto started = std::chrono::steady_clock::now();
+    auto done = transact(g, [&]() -> result<bool> {
+      engine::effects step;
+      engine_.on_tick(t, step);
+      detail::absorb(g, step, engine_);
+      return true;
+    }, /*skip_if_empty=*/true);
+    if (!done) {
+      not_before_ = t + detail::retry_delay;
+      if (starting_) startup_error_ = done.err();
+      return;
     }
-    if (auto r = store_->add_outcomes(out.fx.outcomes); !r) return r;
-    for (const auto& b : out.fx.breaches) {
-      auto inserted = store_->put_breach(b);
-      if (!inserted) return inserted.err();
-      if (*inserted) out.new_breaches.push_back(&b);   // a retried group never counts twice
-    }
-    return store_->commit();
+    not_before_.reset();
+    if (!g.empty()) count_effects(g, seconds_since(started));
+  }
+
+  static double seconds_since(std::chrono::steady_clock::time_point started) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+
+  void count_effects(const detail::group_effects& g, double commit_seconds) {
+    if (metrics_ == nullptr) return;
+    committed_step step{g.new_breaches, g.closed_breaches, std::nullopt};
+    if (g.obligations_changed) step.obligations = obligation_counts(engine_);
+    record_effects(*metrics_, g.fx, step);
+    metrics_->storage_commit_seconds(commit_seconds);
   }
 
   void count(const std::vector<detail::job>& group, const std::vector<batch_result>& results,
-             const detail::group_effects& out, double commit_seconds) {
+             const detail::group_effects& g, double commit_seconds) {
     if (metrics_ == nullptr) return;
     for (std::size_t j = 0; j < group.size(); ++j) {
       for (std::size_t k = 0; k < group[j].events.size(); ++k) {
@@ -109,28 +243,18 @@ struct pipeline::impl {
         }
       }
     }
-    for (const auto& o : out.fx.outcomes) metrics_->outcome(o);
-    for (const auto* b : out.new_breaches) metrics_->breach(*b);
-    for (const auto& [rule, n] : out.fx.evaluation_errors) metrics_->evaluation_errors(rule, n);
-    metrics_->storage_commit_seconds(commit_seconds);
+    count_effects(g, commit_seconds);
   }
 
   void process(std::vector<detail::job>& group) {
     std::vector<batch_result> results(group.size());
-    detail::group_effects out;
+    detail::group_effects g;
     const auto started = std::chrono::steady_clock::now();
-    result<bool> written = false;
-    try {
-      written = write(group, results, out);
-    } catch (const std::exception& e) {   // nothing may kill the writer thread
-      written = error{"storage", std::string("storage: ") + e.what(), {}};
-    }
+    auto written = write(group, results, g);
     if (written) {
-      count(group, results, out,
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      count(group, results, g, seconds_since(started));
       for (auto& r : results) r.stored = true;
     } else {
-      store_->rollback();
       for (auto& r : results) r = batch_result{false, written.err().message, {}};
     }
     for (std::size_t j = 0; j < group.size(); ++j) {
@@ -141,19 +265,39 @@ struct pipeline::impl {
     }
   }
 
+  /// Start-up (before the writer thread exists): restore, one tick at the clock, gauges.
+  void start_up() {
+    if (auto r = recover(); !r) {
+      startup_error_ = r.err();
+      starting_ = false;
+      return;
+    }
+    tick(now());
+    starting_ = false;
+    if (metrics_ != nullptr) metrics_->obligations_open(obligation_counts(engine_));
+  }
+
   void run() {
     for (;;) {
-      auto group = take();
-      if (group.empty()) return;
-      process(group);
+      bool due = false;
+      auto group = take(due);
+      if (!group.empty()) {
+        process(group);
+      } else if (due) {
+        tick(now());
+      } else {
+        return;
+      }
     }
   }
 };
 
 pipeline::pipeline(std::unique_ptr<store::store> writer,
                    std::shared_ptr<const rules::rule_set> rules, metrics::registry* metrics,
-                   pipeline_options opts)
-    : impl_(std::make_unique<impl>(std::move(writer), std::move(rules), metrics, opts)) {
+                   pipeline_options opts, clock_fn clock)
+    : impl_(std::make_unique<impl>(std::move(writer), std::move(rules), metrics, opts,
+                                   std::move(clock))) {
+  impl_->start_up();
   impl_->writer_ = std::thread([this] { impl_->run(); });
 }
 
@@ -176,9 +320,22 @@ bool pipeline::submit(std::vector<model::event> events, completion done) {
 }
 
 void pipeline::set_rules(std::shared_ptr<const rules::rule_set> rules) {
-  std::lock_guard lock(impl_->mu_);
-  impl_->pending_rules_ = std::move(rules);
+  {
+    std::lock_guard lock(impl_->mu_);
+    impl_->pending_rules_ = std::move(rules);
+  }
+  impl_->cv_.notify_one();
 }
+
+void pipeline::wake() {
+  {
+    std::lock_guard lock(impl_->mu_);
+    ++impl_->wakes_;
+  }
+  impl_->cv_.notify_one();
+}
+
+const std::optional<error>& pipeline::startup_error() const { return impl_->startup_error_; }
 
 void pipeline::stop() {
   {

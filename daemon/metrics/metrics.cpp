@@ -51,6 +51,8 @@ constexpr spec specs[] = {
     {"slawatch_rule_outcomes_total", "Rule decisions: met, breached or waived.", MetricType::Counter},
     {"slawatch_breaches_total", "Breaches recorded.", MetricType::Counter},
     {"slawatch_breaches_open", "Breaches with status open.", MetricType::Gauge},
+    {"slawatch_warnings_total", "Deadline warning thresholds crossed, by rule, partner and threshold.", MetricType::Counter},
+    {"slawatch_obligations_open", "Open deadline obligations (started, not yet stopped or breached).", MetricType::Gauge},
     {"slawatch_rule_evaluation_errors_total", "Rule expressions that failed to evaluate.", MetricType::Counter},
     {"slawatch_rules_loaded", "Rules in the active rule set.", MetricType::Gauge},
     {"slawatch_rules_last_reload_successful", "1 when the last rule load succeeded.", MetricType::Gauge},
@@ -83,6 +85,8 @@ struct registry::impl {
   fam<counter>& outcomes = detail::family<counter>(*reg, "slawatch_rule_outcomes_total");
   fam<counter>& breaches = detail::family<counter>(*reg, "slawatch_breaches_total");
   fam<gauge>& open = detail::family<gauge>(*reg, "slawatch_breaches_open");
+  fam<counter>& warnings = detail::family<counter>(*reg, "slawatch_warnings_total");
+  fam<gauge>& obligations = detail::family<gauge>(*reg, "slawatch_obligations_open");
   fam<counter>& eval_errors = detail::family<counter>(*reg, "slawatch_rule_evaluation_errors_total");
   gauge& loaded = detail::family<gauge>(*reg, "slawatch_rules_loaded").Add({});
   gauge& reload_ok = detail::family<gauge>(*reg, "slawatch_rules_last_reload_successful").Add({});
@@ -99,6 +103,8 @@ struct registry::impl {
   std::set<std::string, std::less<>> types_;
   // Family<Histogram>::Add builds a histogram before looking the series up: cache them.
   std::unordered_map<std::string, prometheus::Histogram*> delay_by_partner_;
+  std::mutex obligations_mu_;   // one gauge update at a time: zeroing needs the known set
+  std::set<std::pair<std::string, std::string>> obligation_series_;
 
   explicit impl(std::uint64_t max_event_types) : max_types(max_event_types) {}
 
@@ -163,6 +169,31 @@ void registry::breach(const model::breach& b) {
   impl_->breaches.Add(l).Increment();
   auto& open = impl_->open.Add(l);   // the series exists (at 0) even for a closed breach
   if (b.status == model::breach_status::open) open.Increment();
+}
+
+void registry::breach_closed(const model::breach& b) {
+  impl_->open.Add(breach_labels(b.rule, b.partner, b.category, b.severity)).Decrement();
+}
+
+void registry::warning(std::string_view rule, std::string_view partner, std::string_view threshold) {
+  impl_->warnings
+      .Add({{"rule", std::string(rule)}, {"partner", std::string(partner)},
+            {"threshold", std::string(threshold)}})
+      .Increment();
+}
+
+void registry::obligations_open(const std::vector<store::obligation_count>& counts) {
+  std::lock_guard lock(impl_->obligations_mu_);
+  std::set<std::pair<std::string, std::string>> now;
+  for (const auto& c : counts) {
+    impl_->obligations.Add({{"rule", c.rule}, {"partner", c.partner}}).Set(static_cast<double>(c.open));
+    now.emplace(c.rule, c.partner);
+  }
+  // Series that had obligations and have none now go to 0 (kept, so rate()/absent() work).
+  for (const auto& [rule, partner] : impl_->obligation_series_) {
+    if (!now.count({rule, partner})) impl_->obligations.Add({{"rule", rule}, {"partner", partner}}).Set(0);
+  }
+  impl_->obligation_series_.insert(now.begin(), now.end());
 }
 
 void registry::evaluation_errors(std::string_view rule, std::uint64_t n) {

@@ -62,17 +62,6 @@ void read_within(loader& ld, const parsed_file& f, const YAML::Node& map, rule& 
   r.within = *span;
 }
 
-void read_calendar_name(loader& ld, const parsed_file& f, const YAML::Node& map, rule& r) {
-  auto name = read_string(ld, f, map, "calendar", false);
-  if (!name || *name == "partner") return;
-  if (!ld.set.calendars.count(*name)) {
-    ld.fail(f, find(map, "calendar")->val.Mark(), "unknown_calendar",
-            fmt::format("calendar: unknown calendar '{}'", *name));
-    return;
-  }
-  r.calendar_name = *name;
-}
-
 std::optional<int> percent_of(std::string_view s) {
   if (s.size() < 2 || s.size() > 3 || s.back() != '%') return std::nullopt;
   int v = 0;
@@ -144,6 +133,17 @@ void read_schedule(loader& ld, const parsed_file& f, const YAML::Node& map, rule
 }
 
 }  // namespace
+
+void read_calendar_name(loader& ld, const parsed_file& f, const YAML::Node& map, rule& r) {
+  auto name = read_string(ld, f, map, "calendar", false);
+  if (!name || *name == "partner") return;
+  if (!ld.set.calendars.count(*name)) {
+    ld.fail(f, find(map, "calendar")->val.Mark(), "unknown_calendar",
+            fmt::format("calendar: unknown calendar '{}'", *name));
+    return;
+  }
+  r.calendar_name = *name;
+}
 
 void read_deadline(loader& ld, const parsed_file& f, const YAML::Node& map, rule& r) {
   r.start = read_trigger(ld, f, map, "start", true, true);

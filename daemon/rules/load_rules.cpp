@@ -112,14 +112,11 @@ bool read_identity(loader& ld, const parsed_file& f, const YAML::Node& map, rule
   auto kind = read_enum(ld, f, map, "kind", kinds);
   if (!kind) return false;
   auto mark = find(map, "kind")->val.Mark();
-  if (*kind == "aggregate" || *kind == "objective") {
-    ld.fail(f, mark, "unsupported",
-            fmt::format("kind: '{}' rules are not supported by this version", *kind));
-    return false;
-  }
-  r.kind = *kind == "deadline"  ? rule_kind::deadline
-           : *kind == "absence" ? rule_kind::absence
-                                : rule_kind::condition;
+  r.kind = *kind == "deadline"    ? rule_kind::deadline
+           : *kind == "absence"   ? rule_kind::absence
+           : *kind == "aggregate" ? rule_kind::aggregate
+           : *kind == "objective" ? rule_kind::objective
+                                  : rule_kind::condition;
   if (r.kind != rule_kind::condition && !ld.opts.zones) {
     // A programming error of the caller, reported like a user error so it cannot crash.
     ld.fail(f, mark, "unsupported",
@@ -146,24 +143,37 @@ const std::vector<std::string_view> condition_keys = {"when", "require"};
 const std::vector<std::string_view> deadline_keys = {
     "start", "stop", "cancel", "within", "calendar", "warn_at", "allowed_lateness"};
 const std::vector<std::string_view> absence_keys = {"expect", "key", "schedule", "calendar"};
-const std::vector<std::string_view> later_kind_keys = {"group",  "measures", "settle",
-                                                       "window", "of",       "target",
-                                                       "min_outcomes"};
+const std::vector<std::string_view> aggregate_keys = {"group",  "measures", "require",
+                                                      "settle", "window",   "calendar"};
+const std::vector<std::string_view> objective_keys = {"of", "target", "window", "min_outcomes",
+                                                      "calendar"};
+
+const std::vector<std::string_view>& own_keys(rule_kind kind) {
+  switch (kind) {
+    case rule_kind::deadline: return deadline_keys;
+    case rule_kind::absence: return absence_keys;
+    case rule_kind::aggregate: return aggregate_keys;
+    case rule_kind::objective: return objective_keys;
+    case rule_kind::condition: break;
+  }
+  return condition_keys;
+}
 
 /// `own` keys are allowed; every other kind's key gets "does not apply to kind: <kind>".
 void check_rule_keys(loader& ld, const parsed_file& f, const YAML::Node& map,
                      std::optional<rule_kind> kind) {
   std::vector<std::string_view> all = common_keys;
-  for (const auto* extra : {&condition_keys, &deadline_keys, &absence_keys, &later_kind_keys}) {
-    all.insert(all.end(), extra->begin(), extra->end());
+  for (const auto* extra :
+       {&condition_keys, &deadline_keys, &absence_keys, &aggregate_keys, &objective_keys}) {
+    for (auto k : *extra) {
+      if (std::find(all.begin(), all.end(), k) == all.end()) all.push_back(k);
+    }
   }
   if (!kind) {  // kind unknown or not supported yet: accept every kind's keys, report typos
     check_keys(ld, f, map, all);
     return;
   }
-  const auto& own = *kind == rule_kind::deadline  ? deadline_keys
-                    : *kind == rule_kind::absence ? absence_keys
-                                                  : condition_keys;
+  const auto& own = own_keys(*kind);
   std::vector<std::string_view> allowed = common_keys;
   allowed.insert(allowed.end(), own.begin(), own.end());
   std::vector<std::string_view> others;
@@ -192,6 +202,10 @@ void load_rule(loader& ld, const parsed_file& f, const YAML::Node& map) {
     read_deadline(ld, f, map, r);
   } else if (r.kind == rule_kind::absence) {
     read_absence(ld, f, map, r);
+  } else if (r.kind == rule_kind::aggregate) {
+    read_aggregate(ld, f, map, r);
+  } else if (r.kind == rule_kind::objective) {
+    read_objective(ld, f, map, r);
   } else {
     read_condition(ld, f, map, r);
   }

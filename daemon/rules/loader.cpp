@@ -92,6 +92,7 @@ load_result load_unguarded(const std::vector<source_file>& files, const load_opt
   detail::load_section(ld, parsed, "partners", detail::load_partners);
   detail::build_business_calendars(ld);
   detail::load_section(ld, parsed, "rules", detail::load_rules);
+  detail::check_objectives(ld);
   detail::lint_holidays(ld);
 
   load_result out;

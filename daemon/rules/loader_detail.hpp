@@ -100,6 +100,14 @@ std::string render_location(const location& l);  ///< "file:line:col"
 /// Kind-specific parts of a rule (load_deadline.cpp).
 void read_deadline(loader& ld, const parsed_file& f, const YAML::Node& map, rule& r);
 void read_absence(loader& ld, const parsed_file& f, const YAML::Node& map, rule& r);
+/// `calendar:`: `partner` (default) or a known calendar name into r.calendar_name.
+void read_calendar_name(loader& ld, const parsed_file& f, const YAML::Node& map, rule& r);
+/// Kind-specific parts of aggregate and objective rules (load_aggregate.cpp).
+void read_aggregate(loader& ld, const parsed_file& f, const YAML::Node& map, rule& r);
+void read_objective(loader& ld, const parsed_file& f, const YAML::Node& map, rule& r);
+/// After all rules are loaded: objectives' `of` lists name existing rules, not themselves,
+/// and objectives do not include each other in a cycle.
+void check_objectives(loader& ld);
 
 /// Builds rule_set::business_calendars and partner_calendars once calendars and partners are
 /// loaded (no-op without a zone resolver); reports unknown time zones (business_time.cpp).

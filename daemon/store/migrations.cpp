@@ -16,7 +16,7 @@ struct migration {
 // Rows carry the whole document (often > 1/20 of a page), which is where SQLite advises
 // against WITHOUT ROWID: appends at the rowid end stay cheap and only the small key index
 // takes random inserts.
-constexpr std::array<migration, 1> migrations{{
+constexpr std::array<migration, 2> migrations{{
     {1, R"sql(
 CREATE TABLE events (
   partner        TEXT    NOT NULL,
@@ -50,6 +50,21 @@ CREATE TABLE breaches (
 CREATE INDEX breaches_partner ON breaches (partner, seq);
 CREATE INDEX breaches_rule ON breaches (rule, seq);
 CREATE INDEX breaches_detected ON breaches (detected_at_ns);
+)sql"},
+    // engine_state: the engine's durable entries (engine.hpp). due_ns is an obligation's due
+    // (null for other kinds), copied out of `data` so the obligations listing can page by it.
+    {2, R"sql(
+CREATE TABLE engine_state (
+  id         TEXT    NOT NULL PRIMARY KEY,
+  kind       TEXT    NOT NULL,
+  rule       TEXT    NOT NULL,
+  partner    TEXT    NOT NULL,
+  key        TEXT    NOT NULL,
+  fire_at_ns INTEGER,
+  due_ns     INTEGER,
+  data       TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX engine_state_obligations ON engine_state (kind, partner, rule, due_ns);
 )sql"},
 }};
 

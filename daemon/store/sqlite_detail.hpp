@@ -28,6 +28,7 @@ class statement {
 
   [[nodiscard]] std::int64_t int64(int col) const { return sqlite3_column_int64(s_, col); }
   [[nodiscard]] std::string text(int col) const;
+  [[nodiscard]] bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 
  private:
   sqlite3* db_;
@@ -82,12 +83,18 @@ class sqlite_store final : public store {
   result<put_status> put_event(const model::event& ev) override;
   result<bool> add_outcomes(const std::vector<model::outcome>& outcomes) override;
   result<bool> put_breach(const model::breach& b) override;
+  result<std::optional<model::breach>> update_breach(const breach_change& u) override;
+  result<bool> put_state(const std::vector<state_row>& upserts) override;
+  result<bool> erase_state(const std::vector<std::string>& ids) override;
 
   result<breach_page> list_breaches(const breach_query& q) override;
   result<std::optional<model::breach>> get_breach(const std::string& id) override;
   result<std::uint64_t> count_events() override;
   result<std::vector<breach_count>> breach_counts() override;
   result<std::vector<outcome_count>> outcome_counts() override;
+  result<std::vector<state_row>> load_state() override;
+  result<obligation_page> list_obligations(const obligation_query& q) override;
+  result<std::vector<obligation_count>> obligation_counts() override;
 
  private:
   std::unique_ptr<connection> c_;

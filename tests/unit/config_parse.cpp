@@ -121,6 +121,8 @@ TEST_CASE("invalid values name the key and what was expected") {
       {"server: {tls: {cert: a, key: b, min_version: '1.1'}}", "c.yaml:1:46: server.tls.min_version: expected \"1.2\" or \"1.3\", got '1.1'"},
       {"server: {tls: {cert: a}}", "c.yaml:1:15: server.tls.key: required when server.tls is set"},
       {"server: 5", "c.yaml:1:9: server: expected a mapping, got '5'"},
+      {"ingest: {max_future_skew: 0s}", "c.yaml:1:27: ingest.max_future_skew: expected a duration like 5m, got '0s'"},
+      {"ingest: {max_future_skew: soon}", "c.yaml:1:27: ingest.max_future_skew: expected a duration like 5m, got 'soon'"},
       {"storage: {event_retention: forever}", "c.yaml:1:28: storage.event_retention: expected a duration like 400d, got 'forever'"},
       {"storage: {event_retention: -1d}", "c.yaml:1:28: storage.event_retention: expected a duration like 400d, got '-1d'"},
       {"storage: {synchronous: off}", "c.yaml:1:24: storage.synchronous: expected full or normal, got 'off'"},
@@ -253,6 +255,10 @@ TEST_CASE("sizes accept binary suffixes and durations every unit") {
   CHECK(r.cfg->max_body_bytes == 16777216);
   CHECK(r.cfg->read_timeout == seconds{90});
   CHECK(r.cfg->hold == seconds{0});
+  CHECK(r.cfg->max_future_skew == seconds{300});   // the default
+  const auto skew = config::parse("ingest: {max_future_skew: 1h}\n", "c.yaml");
+  REQUIRE(skew.cfg);
+  CHECK(skew.cfg->max_future_skew == seconds{3600});
 }
 
 TEST_CASE("sections left empty keep their defaults") {

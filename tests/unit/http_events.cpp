@@ -142,3 +142,33 @@ TEST_CASE("events are refused with 503 while no rule set is loaded") {
   CHECK(r->status == 503);
   CHECK(body_of(*r)["error"] == "rules: not loaded");
 }
+
+TEST_CASE("an event dated more than max_future_skew after its receipt is rejected as invalid_field") {
+  // The harness clock reads 2026-11-18T...; events of the other tests are dated 2026-11-26.
+  harness h;
+  h.router.reset();
+  http::router_deps d;
+  d.rules = [&h] { return std::shared_ptr<const rules::rule_set>(h.rules); };
+  d.submit = [&h](std::vector<model::event> evs, ingest::completion done) {
+    h.submitted.push_back(std::move(evs));
+    h.pending.push_back(std::move(done));
+    return true;
+  };
+  d.now = [] { return *timefmt::parse_rfc3339("2026-11-27T11:55:00Z"); };
+  d.max_future_skew = std::chrono::minutes(5);
+  h.router = std::make_unique<http::router>(std::move(d));
+  auto ev = [](const char* id, const char* at) {
+    return nlohmann::json{{"id", id}, {"partner", "bank-a"}, {"type", "contribution.collected"},
+                          {"occurred_at", at}}.dump();
+  };
+  auto r = h.send("POST", "/v1/events", "application/x-ndjson",
+                  ev("e-ok", "2026-11-27T11:59:00Z") + "\n" + ev("e-far", "2026-11-27T12:00:01Z") + "\n");
+  REQUIRE_FALSE(r);   // answered after the commit
+  REQUIRE(h.submitted.size() == 1);
+  CHECK(h.submitted[0].size() == 1);
+  h.complete({store::put_status::accepted});
+  auto body = body_of(h.responses.back());
+  CHECK(body["rejected"] == 1);
+  CHECK(body["errors"][0] == nlohmann::json{{"index", 1}, {"id", "e-far"}, {"reason", "invalid_field"},
+                                            {"error", "occurred_at: 2026-11-27T12:00:01Z is more than 5m after received_at"}});
+}

@@ -18,6 +18,9 @@ struct fake_data {
   std::optional<std::string> next_cursor;
   std::optional<slawatch::error> fail_with;
   st::breach_query last_query;
+  std::vector<st::obligation_row> obligations;
+  std::optional<std::string> obligations_cursor;
+  st::obligation_query last_obligation_query;
 };
 
 /// Reader store double: serves `breaches`, remembers the last query, can fail.
@@ -46,6 +49,16 @@ class fake_store : public st::store {
   result<std::uint64_t> count_events() override { return std::uint64_t{0}; }
   result<std::vector<st::breach_count>> breach_counts() override { return std::vector<st::breach_count>{}; }
   result<std::vector<st::outcome_count>> outcome_counts() override { return std::vector<st::outcome_count>{}; }
+  result<std::optional<model::breach>> update_breach(const st::breach_change&) override { return std::optional<model::breach>{}; }
+  result<bool> put_state(const std::vector<st::state_row>&) override { return true; }
+  result<bool> erase_state(const std::vector<std::string>&) override { return true; }
+  result<std::vector<st::state_row>> load_state() override { return std::vector<st::state_row>{}; }
+  result<st::obligation_page> list_obligations(const st::obligation_query& q) override {
+    d_.last_obligation_query = q;
+    if (d_.fail_with) return *d_.fail_with;
+    return st::obligation_page{d_.obligations, d_.obligations_cursor};
+  }
+  result<std::vector<st::obligation_count>> obligation_counts() override { return std::vector<st::obligation_count>{}; }
 
  private:
   fake_data& d_;

@@ -205,3 +205,29 @@ TEST_CASE("an empty batch answers zeros") {
   const json want = {{"accepted", 0}, {"duplicates", 0}, {"rejected", 0}, {"errors", json::array()}};
   CHECK(response_body({}, {true, "", {}}) == want);
 }
+
+TEST_CASE("an occurred_at more than max_future_skew after received_at is an invalid field") {
+  auto rs = registry();
+  const instant now = *timefmt::parse_rfc3339("2026-11-27T11:55:00Z");
+  auto at = [](const std::string& id, const std::string& occurred) {
+    auto e = envelope(id);
+    e["occurred_at"] = occurred;
+    return e;
+  };
+  auto b = prepare(items_of({at("ok-edge", "2026-11-27T12:00:00Z"), at("late", "2026-11-27T12:00:00.001Z"),
+                             at("far", "2026-11-27T15:30:00+03:00"), at("past", "2020-01-01T00:00:00Z"),
+                             at("far-unknown", "2027-01-01T00:00:00Z")}),
+                   rs, sender{}, now, std::chrono::minutes(5));
+  CHECK(b.indexes == std::vector<std::size_t>{0, 3});
+  REQUIRE(b.errors.size() == 3);
+  CHECK(b.errors[0].reason == "invalid_field");
+  CHECK(b.errors[0].id == "late");
+  CHECK(b.errors[0].message == "occurred_at: 2026-11-27T12:00:00.001Z is more than 5m after received_at");
+  CHECK(b.errors[1].message == "occurred_at: 2026-11-27T15:30:00+03:00 is more than 5m after received_at");
+  CHECK(b.errors[2].index == 4);
+  auto wide = prepare(items_of({at("far", "2026-11-27T15:30:00+03:00")}), rs, sender{}, now,
+                      std::chrono::hours(2));
+  CHECK(wide.errors.empty());
+  auto unchecked = prepare(items_of({at("far-unknown", "2027-01-01T00:00:00Z")}), rs, sender{}, now);
+  CHECK(unchecked.errors.empty());   // the four-argument form does not check skew
+}

@@ -61,6 +61,12 @@ class gated_store final : public slawatch::store::store {
   result<std::uint64_t> count_events() override { return c_->inner->count_events(); }
   result<std::vector<slawatch::store::breach_count>> breach_counts() override { return c_->inner->breach_counts(); }
   result<std::vector<slawatch::store::outcome_count>> outcome_counts() override { return c_->inner->outcome_counts(); }
+  result<std::optional<model::breach>> update_breach(const slawatch::store::breach_change& u) override { return c_->inner->update_breach(u); }
+  result<bool> put_state(const std::vector<slawatch::store::state_row>& rows) override { return c_->inner->put_state(rows); }
+  result<bool> erase_state(const std::vector<std::string>& ids) override { return c_->inner->erase_state(ids); }
+  result<std::vector<slawatch::store::state_row>> load_state() override { return c_->inner->load_state(); }
+  result<slawatch::store::obligation_page> list_obligations(const slawatch::store::obligation_query& q) override { return c_->inner->list_obligations(q); }
+  result<std::vector<slawatch::store::obligation_count>> obligation_counts() override { return c_->inner->obligation_counts(); }
 
  private:
   std::shared_ptr<control> c_;

@@ -56,6 +56,8 @@ TEST_CASE("every family is exposed with HELP and TYPE before its first series") 
       {"slawatch_rule_outcomes_total", "counter"},
       {"slawatch_breaches_total", "counter"},
       {"slawatch_breaches_open", "gauge"},
+      {"slawatch_warnings_total", "counter"},
+      {"slawatch_obligations_open", "gauge"},
       {"slawatch_rule_evaluation_errors_total", "counter"},
       {"slawatch_rules_loaded", "gauge"},
       {"slawatch_rules_last_reload_successful", "gauge"},
@@ -181,7 +183,37 @@ TEST_CASE("promtool accepts the exposition, empty and populated") {
   m.rules_loaded(3, true, 1795000000);
   m.storage_commit_seconds(0.004);
   m.ingest_request_seconds(0.02);
+  m.warning("r1", "bank-a", "50%");
+  m.obligations_open({{"r1", "bank-a", 2}});
+  m.breach_closed(breach("r1", model::breach_status::open));
   CHECK(promtool_check(m.serialize()) == 0);
   // and the check can fail: a counter not named *_total is a lint problem
   CHECK(promtool_check("# HELP foo A counter.\n# TYPE foo counter\nfoo 1\n") != 0);
+}
+
+TEST_CASE("closing an open breach lowers breaches_open; warnings count per threshold") {
+  metrics::registry m("0.1.0", "abc");
+  m.breach(breach("r1", model::breach_status::open));
+  m.breach(breach("r1", model::breach_status::open));
+  m.breach_closed(breach("r1", model::breach_status::open));
+  m.warning("r1", "bank-a", "50%");
+  m.warning("r1", "bank-a", "50%");
+  m.warning("r1", "bank-a", "75%");
+  const auto text = m.serialize();
+  CHECK(has_line(text, R"(slawatch_breaches_open{category="timeliness",partner="bank-a",rule="r1",severity="major"} 1)"));
+  CHECK(has_line(text, R"(slawatch_breaches_total{category="timeliness",partner="bank-a",rule="r1",severity="major"} 2)"));
+  CHECK(has_line(text, R"(slawatch_warnings_total{partner="bank-a",rule="r1",threshold="50%"} 2)"));
+  CHECK(has_line(text, R"(slawatch_warnings_total{partner="bank-a",rule="r1",threshold="75%"} 1)"));
+}
+
+TEST_CASE("obligations_open takes complete counts: a pair left out drops to 0") {
+  metrics::registry m("0.1.0", "abc");
+  m.obligations_open({{"r1", "bank-a", 3}, {"r1", "bank-b", 1}});
+  auto text = m.serialize();
+  CHECK(has_line(text, R"(slawatch_obligations_open{partner="bank-a",rule="r1"} 3)"));
+  CHECK(has_line(text, R"(slawatch_obligations_open{partner="bank-b",rule="r1"} 1)"));
+  m.obligations_open({{"r1", "bank-b", 2}});
+  text = m.serialize();
+  CHECK(has_line(text, R"(slawatch_obligations_open{partner="bank-a",rule="r1"} 0)"));
+  CHECK(has_line(text, R"(slawatch_obligations_open{partner="bank-b",rule="r1"} 2)"));
 }

@@ -56,9 +56,10 @@ TEST_CASE("malformed rule files give exact located errors") {
        rule("", "timer"),
        {"r.yaml:3:11: kind: 'timer' is not one of condition, deadline, absence, aggregate, "
         "objective"}},
-      {"kind not yet supported",
+      {"aggregate without a zone resolver",
        rule("    group: x\n", "aggregate"),
-       {"r.yaml:3:11: kind: 'aggregate' rules are not supported by this version"}},
+       {"r.yaml:3:11: kind: 'aggregate' rules need a time zone database (no zone resolver "
+        "given)"}},
       {"unknown kind still reports typos in common keys",
        rule("    lables: {}\n", "timer"),
        {"r.yaml:3:11: kind: 'timer' is not one of condition, deadline, absence, aggregate, "

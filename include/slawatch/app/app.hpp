@@ -1,8 +1,9 @@
 #pragma once
-/// The `slawatch` command line (contract 10): serve, check, version.
+/// The `slawatch` command line (contract 10): serve, check, test, replay, version.
 #include <optional>
 #include <string>
 #include <vector>
+#include "slawatch/calendar/calendar.hpp"
 #include "slawatch/config/config.hpp"
 #include "slawatch/model/result.hpp"
 #include "slawatch/rules/rule_set.hpp"
@@ -24,7 +25,23 @@ int serve(const std::optional<std::string>& config_file);
 /// configured ones when `rule_files` is non-empty).
 int check(const std::optional<std::string>& config_file, const std::vector<std::string>& rule_files);
 
-// --- loading, shared by serve and check ------------------------------------------------
+/// `slawatch replay`: evaluates the events of an NDJSON file (events as stored) on the
+/// simulated clock, in memory; breaches as NDJSON on stdout, a JSON summary on stderr.
+struct replay_options {
+  std::optional<std::string> config_file;
+  std::string events_file;
+  std::optional<std::string> until;   ///< RFC 3339: tick the clock to it at the end
+};
+int replay(const replay_options& opts);
+
+/// `slawatch test`: runs rule test files (contract 5.4); exit 0 all passed, 1 any failure,
+/// 2 a broken test file.
+int test(const std::vector<std::string>& test_files);
+
+// --- loading, shared by serve, check, replay and test ------------------------------------
+
+/// IANA zones from the system tz database (date::locate_zone); nullptr for unknown names.
+calendar::zone_resolver system_zones();
 
 /// Reads and parses the configuration file, or returns config::defaults() when none is given.
 /// Errors: "<file>: cannot read: <reason>" and those of config::parse.
@@ -38,8 +55,11 @@ struct rule_files {
 };
 rule_files read_rule_files(const std::vector<std::string>& patterns);
 
-/// Loads rules from the files of `patterns`, judging exception expiry against `today`.
+/// Loads rules from the files of `patterns` with system_zones(), judging exception expiry
+/// against `today`.
 rules::load_result load_rules(const std::vector<std::string>& patterns, instant today);
+/// Same for files already read.
+rules::load_result load_rules(const std::vector<rules::source_file>& files, instant today);
 
 /// The wall clock (only the app edge reads it).
 instant wall_clock_now();

@@ -50,6 +50,7 @@ struct config {
   std::string pseudonym_key_file;
   // ingest
   std::string spool_dir;
+  duration max_future_skew = std::chrono::minutes(5);   ///< extension: ingest.max_future_skew
   // alerting
   std::vector<std::string> alertmanagers;
   duration resend_interval = std::chrono::minutes(1);

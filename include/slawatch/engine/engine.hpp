@@ -25,7 +25,7 @@ struct engine_state;
 /// (or a rollback) restores the engine from them.
 struct state_entry {
   std::string id;          ///< deterministic: "<kind>/<rule>/<partner>/<key>"
-  std::string kind;        ///< obligation | early_stop | absence | open_breach
+  std::string kind;        ///< obligation | early_stop | absence | open_breach | aggregate | objective
   std::string rule;
   std::string partner;
   std::string key;
@@ -43,6 +43,14 @@ struct state_entry {
 //                data {due, seen, ahead (null or ns)}.
 //   open_breach  id open_breach/<rule>/<partner>/<breach id>/<key>; no fire_at;
 //                data {breach_id, due}. Several may exist per key (oldest closed first).
+//   aggregate    id aggregate/<rule>/<partner>/<group value>; fire_at = settle time (settled)
+//                or when an idle sliding group is dropped; data {mode: settle|window, names
+//                (measure names), settled: first_at, first_event, count, events (first 20),
+//                measures [{n, all_int, micro (decimal string), best}]; window: quiet_until,
+//                met_until, entries [[at, event id, [part per measure]]]}.
+//   objective    id objective/<rule>/<partner>/<window label>; fire_at = window end while
+//                open, none once judged (kept to recognise late outcomes); data {start, end,
+//                met, breached, waived, closed}.
 
 /// A change to an existing breach (a late stop or late report closes an open breach).
 struct breach_update {
@@ -59,6 +67,24 @@ struct warning {
   instant at{};
 };
 
+/// An objective's numbers for one (objective, partner, window), emitted whenever they change
+/// (for slawatch_objective_ratio / _target / slawatch_error_budget_remaining).
+struct objective_status {
+  std::string rule;          ///< the objective's id
+  std::string partner;
+  double ratio = 1.0;        ///< met / decided; 1.0 when nothing was decided
+  double target = 1.0;       ///< fraction: 99% = 0.99
+  /// 1 - (breached / decided) / (1 - target): 1 untouched, 0 spent, negative overspent; with
+  /// a 100% target 1 without breaches and 0 with any.
+  double error_budget_remaining = 1.0;
+  instant window_start{};    ///< first instant of the window (local midnight)
+  instant window_end{};      ///< exclusive end (the next window's start)
+  std::uint64_t decided = 0; ///< met + breached (waived outcomes leave the ratio)
+  std::uint64_t met = 0;
+  std::uint64_t breached = 0;
+  std::uint64_t waived = 0;
+};
+
 /// What one step produced.
 struct effects {
   std::vector<model::outcome> outcomes;
@@ -68,6 +94,7 @@ struct effects {
   std::vector<state_entry> upserts;             ///< state to write (insert or replace by id)
   std::vector<std::string> erased;              ///< state entry ids to delete
   std::map<std::string, std::uint64_t> evaluation_errors;   ///< rule id → count
+  std::vector<objective_status> objectives;     ///< objectives whose numbers changed
   void clear();
 };
 
@@ -97,6 +124,12 @@ class engine {
   /// order. Breaches it creates have detected_at = now. Appends to `out`.
   void on_tick(instant now, effects& out);
 
+  /// A breached outcome of `rule` for `partner` decided at `decided_at` was waived: every
+  /// objective counting it moves one breached outcome of that window to waived (out of the
+  /// ratio) and reports its new numbers. No-op when no open or kept window holds it.
+  void on_waive(const std::string& rule, const std::string& partner, instant decided_at,
+                effects& out);
+
   /// The earliest pending fire time, if any (the scheduler sleeps until then). The epoch
   /// (instant{}) when absence periods wait for the clock to start: tick right away.
   [[nodiscard]] std::optional<instant> next_due() const;
@@ -108,6 +141,15 @@ class engine {
   /// The whole state as entries, sorted by id (what restore() takes back).
   [[nodiscard]] std::vector<state_entry> snapshot() const;
 
+  /// Open obligations per (rule id, partner id) with at least one (exact gauges).
+  [[nodiscard]] std::map<std::pair<std::string, std::string>, std::uint64_t>
+  obligation_counts() const;
+
+  /// Whether the state holds the entry `e` names (by kind, rule, partner and key; an
+  /// open_breach also by its data.breach_id). Contents are not compared. Lets a caller that
+  /// sees one id both upserted and erased in a step tell which came last.
+  [[nodiscard]] bool holds(const state_entry& e) const;
+
  private:
   /// Per partner: its registry entry as rules see it (built once per rule set, not per
   /// event) and the enabled condition rules whose selector matches it, in file order.
@@ -116,6 +158,7 @@ class engine {
     std::vector<const rules::rule*> conditions;
     std::vector<const rules::rule*> deadlines;   ///< enabled deadline rules selecting it
     std::vector<const rules::rule*> absences;    ///< enabled absence rules selecting it
+    std::vector<const rules::rule*> aggregates;  ///< enabled aggregate rules selecting it
     std::uint32_t index = 0;                     ///< position among the sorted partner ids
   };
   void build_views();

@@ -38,6 +38,9 @@ struct router_deps {
   /// True once storage and rules are loaded (GET /-/ready).
   std::function<bool()> ready;
   std::uint64_t max_events_per_request = 10000;
+  /// ingest.max_future_skew: events dated further ahead of their receipt are rejected
+  /// (serve passes the configured value, default 5m; unset = no check).
+  duration max_future_skew = duration::max();
   /// Where storage failures are logged; may be empty.
   log_fn log;
 };
@@ -69,6 +72,7 @@ class router {
   void submit_batch(std::shared_ptr<ingest::prepared_batch> batch, responder reply);
   response get_breaches(const target& t);
   response get_breach(const std::string& id);
+  response get_obligations(const target& t);
   response get_partners();
   response get_metrics();
   response get_ready();
@@ -87,6 +91,14 @@ class router {
 ///   "<name>: given more than once"
 /// Empty values count as absent (`?partner=` filters nothing).
 result<store::breach_query> parse_breach_query(
+    const std::vector<std::pair<std::string, std::string>>& query);
+
+/// Parses the query of GET /v1/obligations (partner, rule, limit, cursor). Errors (exact):
+///   "limit: expected an integer from 1 to 1000"
+///   "<name>: unknown query parameter"
+///   "<name>: given more than once"
+/// Empty values count as absent. A cursor the store does not know is 400 "cursor: invalid".
+result<store::obligation_query> parse_obligation_query(
     const std::vector<std::pair<std::string, std::string>>& query);
 
 }  // namespace slawatch::http

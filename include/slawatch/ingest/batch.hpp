@@ -62,9 +62,20 @@ struct prepared_batch {
 
 /// Validates every item, rejects unknown partners ("partner: unknown partner 'bank-z'",
 /// reason unknown_partner) and partner mismatches ("partner: token is for 'bank-a', not
-/// 'bank-b'", reason partner_mismatch), stamps received_at and transport.
+/// 'bank-b'", reason partner_mismatch), stamps received_at and transport. No future-skew
+/// check (the overload below adds it).
 prepared_batch prepare(std::vector<raw_item> items, const rules::rule_set& rules,
                        const sender& who, instant received_at);
+
+/// The default of ingest.max_future_skew.
+inline constexpr duration default_max_future_skew = std::chrono::minutes(5);
+
+/// Same, and rejects an event whose occurred_at is more than `max_future_skew` after
+/// received_at (reason invalid_field, checked before the partner):
+///   "occurred_at: 2026-11-27T12:00:00Z is more than 5m after received_at"
+/// (occurred_at as the event wrote it).
+prepared_batch prepare(std::vector<raw_item> items, const rules::rule_set& rules,
+                       const sender& who, instant received_at, duration max_future_skew);
 
 /// The 200 body: {"accepted": n, "duplicates": n, "rejected": n, "errors": [...]}, errors
 /// sorted by index; a conflict adds {"index", "id", "error": "id: already received with

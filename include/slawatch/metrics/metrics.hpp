@@ -25,6 +25,13 @@ class registry {
   void outcome(const model::outcome& o);
   /// A new breach: breaches_total += 1, and breaches_open += 1 when status is open.
   void breach(const model::breach& b);
+  /// A breach that was open became closed (late stop or report): breaches_open -= 1.
+  void breach_closed(const model::breach& b);
+  /// A deadline warning threshold ("50%") fired: warnings_total += 1.
+  void warning(std::string_view rule, std::string_view partner, std::string_view threshold);
+  /// Sets slawatch_obligations_open to the complete current counts: series given are set,
+  /// series set earlier and missing from `counts` become 0.
+  void obligations_open(const std::vector<store::obligation_count>& counts);
   void evaluation_errors(std::string_view rule, std::uint64_t n);
   void rules_loaded(std::uint64_t n, bool successful, double unix_seconds);
   void storage_commit_seconds(double s);

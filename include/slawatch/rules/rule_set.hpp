@@ -1,6 +1,7 @@
 #pragma once
 /// A loaded, validated, immutable rule set (contract 4 and 5). Pure: built from file texts
 /// handed in by the caller; never reads files or clocks.
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -89,6 +90,30 @@ struct rule {
   std::shared_ptr<const expr::program> expect;
   std::shared_ptr<const expr::program> key;       ///< null = event.partner (expected keys = partners)
   slawatch::calendar::schedule schedule;
+
+  // aggregate (docs/rules.md "The aggregate kind"); uses require (over the measure names,
+  // `group` and `partner`) and calendar_name (for a business-time settle)
+  enum class aggregation { sum, count, min, max };
+  struct measure {
+    std::string name;
+    aggregation agg = aggregation::count;
+    std::shared_ptr<const expr::program> value;   ///< sum/min/max operand; null for count
+    std::shared_ptr<const expr::program> when;    ///< null = every event of the partner
+  };
+  std::shared_ptr<const expr::program> group;     ///< string or int
+  std::vector<measure> measures;                  ///< in file order
+  std::optional<slawatch::calendar::span> settle; ///< settled mode
+  duration window{0};                             ///< sliding mode when > 0
+
+  // objective (docs/rules.md "The objective kind"); uses calendar_name for its time zone
+  enum class objective_period { month, week, day, rolling };
+  std::vector<std::string> of;                    ///< rule ids whose outcomes count
+  std::vector<location> of_where;                 ///< where each `of` entry stands
+  double target = 1.0;                            ///< fraction, 0 < target <= 1
+  std::string target_text;                        ///< as written: "99%"
+  objective_period period = objective_period::month;
+  std::int64_t rolling_days = 0;                  ///< period == rolling: window length in days
+  std::int64_t min_outcomes = 0;
 };
 
 struct rule_set {

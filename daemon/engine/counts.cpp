@@ -1,0 +1,41 @@
+// Read-only questions about the engine's state: obligation counts for gauges, and whether
+// an entry is held (the caller nets a step's upserts and erases with it).
+#include <algorithm>
+#include "slawatch/engine/engine.hpp"
+#include "state.hpp"
+
+namespace slawatch::engine {
+
+std::map<std::pair<std::string, std::string>, std::uint64_t> engine::obligation_counts() const {
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> by_index;
+  for (const auto& [k, o] : st_->obligations) ++by_index[{k.rule, k.partner}];
+  std::map<std::pair<std::string, std::string>, std::uint64_t> out;
+  for (const auto& [ix, n] : by_index) {
+    out[{st_->set->rules[ix.first].id, st_->partner_ids[ix.second]}] = n;
+  }
+  return out;
+}
+
+bool engine::holds(const state_entry& e) const {
+  if (!rules_) return false;
+  auto r = st_->rule_index.find(e.rule);
+  const auto& ids = st_->partner_ids;
+  auto p = std::lower_bound(ids.begin(), ids.end(), e.partner);
+  if (r == st_->rule_index.end() || p == ids.end() || *p != e.partner) return false;
+  const detail::okey k{r->second, static_cast<std::uint32_t>(p - ids.begin()), e.key};
+  if (e.kind == "obligation") return st_->obligations.count(k) != 0;
+  if (e.kind == "early_stop") return st_->early_stops.count(k) != 0;
+  if (e.kind == "absence") return st_->absences.count(k) != 0;
+  if (e.kind != "open_breach") {
+    // Other kinds: ask the whole state (rare: only for an id a step both wrote and erased).
+    auto all = snapshot();
+    return std::any_of(all.begin(), all.end(), [&](const state_entry& s) { return s.id == e.id; });
+  }
+  auto it = st_->open_breaches.find(k);
+  auto id = e.data.find("breach_id");
+  if (it == st_->open_breaches.end() || id == e.data.end() || !id->is_string()) return false;
+  return std::any_of(it->second.begin(), it->second.end(),
+                     [&](const detail::open_breach& b) { return b.breach_id == *id; });
+}
+
+}  // namespace slawatch::engine

@@ -1,0 +1,94 @@
+// Netting an engine step's state changes per id, and writing a transaction's effects.
+#include "step.hpp"
+#include <algorithm>
+#include <unordered_set>
+
+namespace slawatch::ingest::detail {
+
+void absorb(group_effects& g, engine::effects& step, const engine::engine& e) {
+  auto& fx = g.fx;
+  std::move(step.outcomes.begin(), step.outcomes.end(), std::back_inserter(fx.outcomes));
+  std::move(step.breaches.begin(), step.breaches.end(), std::back_inserter(fx.breaches));
+  std::move(step.breach_updates.begin(), step.breach_updates.end(),
+            std::back_inserter(fx.breach_updates));
+  std::move(step.warnings.begin(), step.warnings.end(), std::back_inserter(fx.warnings));
+  for (const auto& [rule, n] : step.evaluation_errors) fx.evaluation_errors[rule] += n;
+  std::move(step.objectives.begin(), step.objectives.end(), std::back_inserter(fx.objectives));
+  // Within one call the vectors lose their relative order (a stop before its start is
+  // upserted, then erased by the start; a cancel erases, then a start upserts). Ids in both
+  // are rare: the engine's state after the call says which came last.
+  if (step.upserts.empty() || step.erased.empty()) {
+    for (auto& entry : step.upserts) g.state[entry.id] = std::move(entry);
+    for (auto& id : step.erased) g.state[id] = std::nullopt;
+  } else {
+    std::unordered_set<std::string> erased(step.erased.begin(), step.erased.end());
+    std::unordered_set<std::string> upserted;
+    for (auto& entry : step.upserts) {
+      upserted.insert(entry.id);
+      if (erased.count(entry.id) && !e.holds(entry)) continue;
+      g.state[entry.id] = std::move(entry);
+    }
+    for (auto& id : step.erased) {
+      if (!upserted.count(id)) g.state[id] = std::nullopt;
+    }
+  }
+  step.clear();
+}
+
+void absorb_erased(group_effects& g, const std::vector<std::string>& ids) {
+  for (const auto& id : ids) g.state[id] = std::nullopt;
+}
+
+store::state_row to_row(const engine::state_entry& e) {
+  return store::state_row{e.id, e.kind, e.rule, e.partner, e.key, e.fire_at, e.data};
+}
+
+engine::state_entry to_entry(store::state_row r) {
+  return engine::state_entry{std::move(r.id),   std::move(r.kind), std::move(r.rule),
+                             std::move(r.partner), std::move(r.key), r.fire_at,
+                             std::move(r.data)};
+}
+
+namespace {
+
+result<bool> persist_state(store::store& s, group_effects& g) {
+  std::vector<store::state_row> rows;
+  std::vector<std::string> gone;
+  for (const auto& [id, entry] : g.state) {
+    if (entry) {
+      if (entry->kind == "obligation") g.obligations_changed = true;
+      rows.push_back(to_row(*entry));
+    } else {
+      if (id.starts_with("obligation/")) g.obligations_changed = true;
+      gone.push_back(id);
+    }
+  }
+  if (auto r = s.put_state(rows); !r) return r;
+  return s.erase_state(gone);
+}
+
+}  // namespace
+
+result<bool> persist(store::store& s, group_effects& g) {
+  g.new_breaches.clear();
+  g.closed_breaches.clear();
+  if (auto r = s.add_outcomes(g.fx.outcomes); !r) return r;
+  for (const auto& b : g.fx.breaches) {
+    auto inserted = s.put_breach(b);
+    if (!inserted) return inserted.err();
+    if (*inserted) g.new_breaches.push_back(&b);   // a retried group never counts twice
+  }
+  // After the inserts: a breach opened by a tick may be closed by a stop of the same group.
+  for (const auto& u : g.fx.breach_updates) {
+    auto before = s.update_breach({u.id, u.status, u.completed_at, u.delay_seconds});
+    if (!before) return before.err();
+    const auto& old = before.value();
+    if (old && old->status == model::breach_status::open &&
+        u.status != model::breach_status::open) {
+      g.closed_breaches.push_back(*old);
+    }
+  }
+  return persist_state(s, g);
+}
+
+}  // namespace slawatch::ingest::detail
