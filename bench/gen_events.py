@@ -13,6 +13,7 @@ import random
 import sys
 
 PARTNERS = ["bank-a", "posta-ke", "mm-pay", "agent-afya"]
+SIGNED = {"mm-pay"}   # require_signature: true in rules/partners.yaml
 PURPOSES = {"bank-a": "reconcile", "posta-ke": "reconcile", "mm-pay": "reconcile",
             "agent-afya": "verify_entitlement"}
 
@@ -46,7 +47,7 @@ def make_event(i, rng, t, breach):
     ev["received_at"] = iso(t)
     ev["transport"] = {"source": "http", "tls": True, "tls_version": "TLSv1.3",
                        "client_cert": None, "authenticated_as": partner + "-ingest",
-                       "signature": "absent"}
+                       "signature": "valid" if partner in SIGNED else "absent"}
     return ev
 
 

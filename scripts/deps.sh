@@ -8,7 +8,7 @@ SLAWATCH_BUILD_PACKAGES=(
   libboost-dev libssl-dev nlohmann-json3-dev libsqlite3-dev libfmt-dev libyaml-cpp-dev
   prometheus-cpp-dev libre2-dev libhowardhinnant-date-dev tzdata
 )
-SLAWATCH_TEST_PACKAGES=(catch2 python3 prometheus sqlite3 curl)
+SLAWATCH_TEST_PACKAGES=(catch2 python3 prometheus prometheus-alertmanager sqlite3 curl systemd dpkg-dev file)
 
 slawatch_install_packages() {
   local missing=()

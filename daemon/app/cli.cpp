@@ -22,6 +22,8 @@ constexpr std::string_view usage_text =
     "  slawatch test TEST_FILE...                        run rule tests\n"
     "  slawatch replay [--config FILE] --events FILE.ndjson [--until TS]\n"
     "                                                    evaluate past events on a simulated clock\n"
+    "  slawatch simulate --url URL [--token T] --partners N --rate EPS --duration D\n"
+    "                    [--breach-rate F] [--seed S]    synthetic partner traffic\n"
     "  slawatch version                                  print version and build info\n";
 
 int usage_error(const std::string& message) {
@@ -98,6 +100,7 @@ int run(const std::vector<std::string>& args) {
       {"check", {"--config"}},
       {"test", {}},
       {"replay", {"--config", "--events", "--until"}},
+      {"simulate", {"--url", "--token", "--partners", "--rate", "--duration", "--breach-rate", "--seed"}},
   };
   const auto command = commands.find(cmd);
   if (command == commands.end()) return detail::usage_error("unknown command '" + cmd + "'");
@@ -114,6 +117,11 @@ int run(const std::vector<std::string>& args) {
     return test(flags->positional);
   }
   if (cmd == "replay") return detail::run_replay(*flags);
+  if (cmd == "simulate") {   // simulate.cpp
+    auto o = flags->positional.empty() ? parse_simulate_options(flags->flags)
+                                       : result<simulate_options>(error{"usage", "simulate takes no arguments"});
+    return o ? simulate(o.value()) : detail::usage_error(o.err().message);
+  }
   return check(flags->get("--config"), flags->positional);
 }
 

@@ -8,10 +8,13 @@
 #include <system_error>
 #include "slawatch/app/app.hpp"
 #include "slawatch/app/logger.hpp"
+#include "alerting_setup.hpp"
 #include "slawatch/http/server.hpp"
 #include "slawatch/ingest/pipeline.hpp"
 #include "slawatch/metrics/metrics.hpp"
 #include "slawatch/store/store.hpp"
+#include "reload.hpp"
+#include "ops_hooks.hpp"
 
 #ifndef SLAWATCH_VERSION
 #define SLAWATCH_VERSION "0.0.0"
@@ -30,20 +33,18 @@ struct daemon_state {
   logger& log;
   std::optional<std::string> config_file;
   config::config cfg;
-  mutable std::mutex rules_mu;   // guards `rules` (reload swaps it later)
-  std::shared_ptr<const rules::rule_set> rules;
+  std::unique_ptr<rule_reloader> loader;   // owns the active rule set; reloads swap it
   std::unique_ptr<store::store> writer;
   std::unique_ptr<metrics::registry> metrics;
   std::unique_ptr<http::reader_pool> readers;
   std::unique_ptr<ingest::pipeline> pipeline;
+  std::unique_ptr<ingest::spool> spool;    // spool_setup.cpp; stops before the pipeline
+  std::unique_ptr<alerting::service> alerting;
   std::unique_ptr<http::router> router;
   std::unique_ptr<http::server> server;
   std::atomic<bool> ready{false};
 
-  std::shared_ptr<const rules::rule_set> current_rules() const {
-    std::lock_guard lock(rules_mu);
-    return rules;
-  }
+  std::shared_ptr<const rules::rule_set> current_rules() const { return loader->current(); }
 };
 
 using step_errors = std::vector<error>;
@@ -93,22 +94,14 @@ step_errors check_features(daemon_state& d) {
   auto ignored = [&](bool set, std::string_view key) {
     if (set) d.log.warn("configuration: not available in this build yet, ignored", {{"key", key}});
   };
-  ignored(!c.spool_dir.empty(), "ingest.spool_dir");
-  ignored(!c.alertmanagers.empty(), "alerting.alertmanagers");
-  ignored(!c.webhooks.empty(), "alerting.webhooks");
   ignored(!c.reports_dir.empty() || c.reports_monthly_day != 0, "reports");
   return {};
 }
 
+/// The same validation as every reload (SIGHUP, POST /-/reload).
 step_errors load_rule_files(daemon_state& d) {
-  auto loaded = load_rules(d.cfg.rules, wall_clock_now());
-  for (const auto& w : loaded.warnings) d.log.warn("rules: warning", {{"warning", w.render()}});
-  if (!loaded.errors.empty() || !loaded.set) return loaded.errors;
-  d.rules = loaded.set;
-  d.log.info("rules loaded", {{"rules", d.rules->rules.size()},
-                              {"partners", d.rules->partners.size()},
-                              {"version", d.rules->version}});
-  return {};
+  d.loader = std::make_unique<rule_reloader>(d.log, d.config_file);
+  return d.loader->load(d.cfg.rules);
 }
 
 step_errors open_storage(daemon_state& d) {
@@ -137,7 +130,7 @@ step_errors restore_metrics(daemon_state& d) {
   if (!obligations) return {obligations.err()};
   d.metrics->obligations_open(obligations.value());
   auto now = std::chrono::duration<double>(wall_clock_now().time_since_epoch()).count();
-  d.metrics->rules_loaded(d.rules->rules.size(), true, now);
+  d.metrics->rules_loaded(d.current_rules()->rules.size(), true, now);
   auto events = d.writer->count_events();
   d.log.info("metrics restored", {{"events_stored", events ? events.value() : 0}});
   return {};
@@ -146,9 +139,10 @@ step_errors restore_metrics(daemon_state& d) {
 /// The pipeline restores the engine's stored state and fires, once, every timer that came
 /// due while the daemon was down (detected_at = now, due_at = the original due).
 step_errors start_pipeline(daemon_state& d) {
-  d.pipeline = std::make_unique<ingest::pipeline>(std::move(d.writer), d.rules, d.metrics.get(),
-                                                  ingest::pipeline_options{}, wall_clock_now);
+  d.pipeline = std::make_unique<ingest::pipeline>(std::move(d.writer), d.current_rules(), d.metrics.get(),
+                                                  ingest::pipeline_options{.notify = notify_routes(d.cfg)}, wall_clock_now);
   if (const auto& e = d.pipeline->startup_error()) return {*e};
+  d.loader->attach(d.pipeline.get(), d.metrics.get());
   return {};
 }
 
@@ -165,12 +159,15 @@ step_errors start_http(daemon_state& d) {
   deps.max_events_per_request = d.cfg.max_events_per_request;
   deps.max_future_skew = d.cfg.max_future_skew;
   deps.log = d.log.sink();
+  // Open while authentication is off (loopback only); admin-only once auth exists.
+  deps.reload = [&d] { return d.loader->reload("POST /-/reload"); };
   d.router = std::make_unique<http::router>(std::move(deps));
   http::server_options o;
   o.host = d.cfg.listen_host;
   o.port = d.cfg.listen_port;
   o.max_body_bytes = d.cfg.max_body_bytes;
   o.read_timeout = d.cfg.read_timeout;
+  o.hangup_signal = true;
   d.server = std::make_unique<http::server>(o, *d.router, d.log.sink());
   auto port = d.server->start();
   if (!port) return {port.err()};
@@ -187,7 +184,14 @@ const std::vector<step>& startup_steps() {
       {"open storage", open_storage},
       {"restore metrics", restore_metrics},
       {"start ingest pipeline", start_pipeline},
+      {"start notifications", [](daemon_state& d) {   // alerting_setup.cpp
+         step_errors e;
+         d.alerting = start_alerting(d.cfg, [&d] { return d.current_rules(); }, d.metrics.get(), d.log.sink(), e);
+         return e; }},
       {"start http server", start_http},
+      {"start spool", [](daemon_state& d) {   // spool_setup.cpp
+         d.spool = start_spool(d.cfg, [&d] { return d.current_rules(); }, *d.pipeline, d.metrics.get(), d.log);
+         return step_errors{}; }},
   };
   return steps;
 }
@@ -198,7 +202,9 @@ void shut_down(daemon_state& d, int sig) {
   d.server->stop_accepting();
   // In-flight POSTs complete once the pipeline has committed them.
   if (!d.server->wait_idle(std::chrono::seconds(10))) d.log.warn("shutdown: requests still in flight after 10s");
+  if (d.spool) d.spool->stop();
   d.pipeline->stop();
+  if (d.alerting) d.alerting->stop();
   d.server->stop();
   d.log.info("stopped");
 }
@@ -221,7 +227,13 @@ int serve(const std::optional<std::string>& config_file) {
   }
   d.ready = true;
   log.info("ready");
+  detail::announce_ready(*d.server, [&d] { return detail::status_line(d.cfg, *d.current_rules()); }, log);
   int sig = d.server->wait_for_signal();
+  for (; sig == SIGHUP; sig = d.server->wait_for_signal()) {
+    // A refused reload is logged (with every error) and keeps the running set.
+    (void)d.loader->reload("SIGHUP");
+  }
+  detail::announce_stopping();   // service_notify.cpp
   detail::shut_down(d, sig);
   return exit_ok;
 }

@@ -88,8 +88,12 @@ void read_monthly(reader& r, const YAML::Node& n, config& c) {
 }  // namespace
 
 void read_alerting(reader& r, const YAML::Node& n, config& c) {
-  if (!r.mapping(n, "alerting", {"alertmanagers", "resend_interval", "hold", "webhooks"})) return;
+  if (!r.mapping(n, "alerting",
+                 {"alertmanagers", "resend_interval", "hold", "webhooks", "outbox_capacity"})) {
+    return;
+  }
   read_alertmanagers(r, n, c);
+  r.positive(n, "outbox_capacity", "alerting", c.outbox_capacity);
   r.duration(n, "resend_interval", "alerting", "1m", false, c.resend_interval);
   r.duration(n, "hold", "alerting", "15m", true, c.hold);
   const YAML::Node hooks = n["webhooks"];

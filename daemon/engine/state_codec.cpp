@@ -26,10 +26,11 @@ std::optional<instant> read_ns(const nlohmann::json& d, const char* name) {
   return from_ns(it->get<std::int64_t>());
 }
 
-std::optional<std::string> read_str(const nlohmann::json& d, const char* name) {
+/// The string member `name` of `d` (not copied: restore reads a million of these), or null.
+const std::string* read_str(const nlohmann::json& d, const char* name) {
   auto it = d.find(name);
-  if (it == d.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
+  if (it == d.end() || !it->is_string()) return nullptr;
+  return it->get_ptr<const std::string*>();
 }
 
 bool load_obligation(engine_state& st, okey k, const state_entry& e) {
@@ -141,13 +142,46 @@ std::vector<state_entry> snapshot(const engine_state& st) {
   return out;
 }
 
+namespace {
+
+/// (rule, partner) indices of an entry; entries come sorted by id, so consecutive ones
+/// mostly share both and the last answer is reused (restore takes a million entries).
+class index_cache {
+ public:
+  explicit index_cache(const engine_state& st) : st_(st) {}
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> find(const state_entry& e) {
+    if (!last_ || e.rule != last_rule_ || e.partner != last_partner_) {
+      last_rule_ = e.rule;
+      last_partner_ = e.partner;
+      last_.reset();
+      auto r = st_.rule_index.find(e.rule);
+      auto p = std::lower_bound(st_.partner_ids.begin(), st_.partner_ids.end(), e.partner);
+      if (r == st_.rule_index.end() || p == st_.partner_ids.end() || *p != e.partner) {
+        return std::nullopt;   // not cached: misses are rare
+      }
+      last_ = {r->second, static_cast<std::uint32_t>(p - st_.partner_ids.begin())};
+    }
+    return last_;
+  }
+
+ private:
+  const engine_state& st_;
+  std::string last_rule_, last_partner_;
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> last_;
+};
+
+}  // namespace
+
 void load_entries(engine_state& st, const std::vector<state_entry>& entries) {
+  auto is_obligation = [](const state_entry& e) { return e.kind == "obligation"; };
+  st.obligations.reserve(
+      static_cast<std::size_t>(std::count_if(entries.begin(), entries.end(), is_obligation)));
+  index_cache indices(st);
   for (const auto& e : entries) {
-    auto r = st.rule_index.find(e.rule);
-    auto p = std::lower_bound(st.partner_ids.begin(), st.partner_ids.end(), e.partner);
-    if (r == st.rule_index.end() || p == st.partner_ids.end() || *p != e.partner) continue;
-    const auto kind = st.set->rules[r->second].kind;
-    okey k{r->second, static_cast<std::uint32_t>(p - st.partner_ids.begin()), e.key};
+    auto idx = indices.find(e);
+    if (!idx) continue;
+    const auto kind = st.set->rules[idx->first].kind;
+    okey k{idx->first, idx->second, e.key};
     if (kind == rules::rule_kind::deadline) {
       if (e.kind == "obligation") load_obligation(st, std::move(k), e);
       if (e.kind == "early_stop") load_early_stop(st, std::move(k), e);

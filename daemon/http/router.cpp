@@ -16,8 +16,9 @@ struct route_match {
 
 route_match match_route(const std::string& path) {
   constexpr std::string_view breaches_prefix = "/v1/breaches/";
-  if (path == "/v1/events") return {true, "POST", {}};
-  if (path == "/v1/breaches" || path == "/v1/obligations" || path == "/v1/partners" || path == "/metrics" ||
+  if (path == "/v1/events" || path == "/-/reload") return {true, "POST", {}};
+  if (path == "/v1/breaches" || path == "/v1/obligations" || path == "/v1/notifications" || path == "/v1/partners" || path == "/v1/rules" ||
+      path == "/metrics" ||
       path == "/-/healthy" || path == "/-/ready") {
     return {true, "GET", {}};
   }
@@ -79,8 +80,14 @@ void router::dispatch(request& req, const target& t, responder& done) {
     done(get_breaches(t));
   } else if (t.path == "/v1/obligations") {
     done(get_obligations(t));
+  } else if (t.path == "/v1/notifications") {
+    done(get_notifications(deps_.readers, t, deps_.log));
   } else if (!m.id.empty()) {
     done(get_breach(m.id));
+  } else if (t.path == "/-/reload") {
+    done(post_reload());
+  } else if (t.path == "/v1/rules") {
+    done(get_rules());
   } else if (t.path == "/v1/partners") {
     done(get_partners());
   } else if (t.path == "/metrics") {

@@ -2,6 +2,9 @@
 // One coroutine per connection on its own strand; a fresh parser per message.
 #include <utility>   // must precede boost/asio with GCC 12 coroutines
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <csignal>
 #include <future>
 #include <optional>
@@ -15,6 +18,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -39,7 +43,9 @@ struct server_state {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
-  std::promise<int> signal_promise;
+  std::mutex signal_mu;
+  std::condition_variable signal_cv;
+  std::deque<int> caught;   ///< signals not yet returned by wait_for_signal()
   std::vector<std::thread> threads;
   std::atomic<std::uint64_t> busy{0};   ///< requests with a header read and no answer written yet
   std::atomic<bool> stopped{false};
@@ -221,6 +227,20 @@ awaitable accept_loop(server_state& s) {
   }
 }
 
+/// Hands every caught signal to wait_for_signal(); SIGHUP re-arms (a reload can come again),
+/// SIGINT/SIGTERM end the wait for good (the set stays installed: no default action).
+void wait_signals(server_state& s) {
+  s.signals.async_wait([&s](const beast::error_code& e, int sig) {
+    if (e) return;
+    {
+      std::lock_guard lock(s.signal_mu);
+      s.caught.push_back(sig);
+    }
+    s.signal_cv.notify_all();
+    if (sig == SIGHUP) wait_signals(s);
+  });
+}
+
 }  // namespace detail
 
 struct server::impl : detail::server_state {
@@ -250,9 +270,8 @@ result<std::uint16_t> server::start() {
   if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail(ec);
   std::uint16_t port = s.acceptor.local_endpoint().port();
-  s.signals.async_wait([&s](const beast::error_code& e, int sig) {
-    if (!e) s.signal_promise.set_value(sig);
-  });
+  if (s.opts.hangup_signal) s.signals.add(SIGHUP, ec);
+  detail::wait_signals(s);
   s.work.emplace(s.ioc.get_executor());
   asio::co_spawn(s.ioc, detail::accept_loop(s), asio::detached);
   for (int i = 0; i < std::max(1, s.opts.threads); ++i) {
@@ -267,7 +286,29 @@ result<std::uint16_t> server::start() {
   return port;
 }
 
-int server::wait_for_signal() { return impl_->signal_promise.get_future().get(); }
+int server::wait_for_signal() {
+  auto& s = *impl_;
+  std::unique_lock lock(s.signal_mu);
+  s.signal_cv.wait(lock, [&s] { return !s.caught.empty(); });
+  int sig = s.caught.front();
+  s.caught.pop_front();
+  return sig;
+}
+
+void server::every(duration period, std::function<void()> tick) {
+  auto& s = *impl_;
+  auto loop = [](duration p, std::function<void()> t) -> asio::awaitable<void> {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+      timer.expires_after(p);
+      beast::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      t();
+    }
+  };
+  asio::co_spawn(s.ioc, loop(period, std::move(tick)), asio::detached);
+}
 
 void server::stop_accepting() {
   auto& s = *impl_;

@@ -8,6 +8,9 @@ void record_effects(metrics::registry& m, const engine::effects& fx,
   for (const auto& o : fx.outcomes) m.outcome(o);
   for (const auto* b : new_breaches) m.breach(*b);
   for (const auto& [rule, n] : fx.evaluation_errors) m.evaluation_errors(rule, n);
+  for (const auto& o : fx.objectives) {
+    m.objective(o.rule, o.partner, o.ratio, o.target, o.error_budget_remaining, o.window_start);
+  }
 }
 
 void record_effects(metrics::registry& m, const engine::effects& fx, const committed_step& step) {

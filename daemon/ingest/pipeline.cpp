@@ -48,6 +48,7 @@ struct pipeline::impl {
   bool stopping_ = false;
   std::uint64_t wakes_ = 0;          ///< bumped by wake(): the clock moved
   std::shared_ptr<const rules::rule_set> pending_rules_;
+  std::vector<swap_done> pending_swap_done_;   ///< told about the next swap
   std::once_flag joined_;
   std::thread writer_;
 
@@ -57,6 +58,8 @@ struct pipeline::impl {
   std::optional<instant> not_before_;    ///< no tick before this (after a failed one)
   std::optional<error> startup_error_;
   bool starting_ = true;                 ///< in the constructor, before the writer thread
+  std::vector<swap_done> swapped_;       ///< to tell, outside mu_, about the last swap
+  swap_report swap_report_;
 
   impl(std::unique_ptr<store::store> s, std::shared_ptr<const rules::rule_set> rules,
        metrics::registry* m, pipeline_options o, clock_fn clock)
@@ -107,7 +110,7 @@ struct pipeline::impl {
         done = store_->begin();
         begun = true;
       }
-      if (done && begun) done = detail::persist(*store_, g);
+      if (done && begun) done = detail::persist(*store_, g, notify_context());
       if (done && begun) done = store_->commit();
     } catch (const std::exception& e) {   // nothing may kill the writer thread
       done = error{"storage", std::string("storage: ") + e.what(), {}};
@@ -121,6 +124,13 @@ struct pipeline::impl {
     return true;
   }
 
+  /// Notifications go out only when a sink is configured (no outbox writes otherwise).
+  detail::notify_context notify_context() const {
+    const auto& r = opts_.notify;
+    if (!r.alertmanager && r.webhooks.empty() && !r.partner_webhooks) return {};
+    return {&r, &engine_.rules(), now()};
+  }
+
   /// Applies a pending rule set (under mu_). Reload takes effect between groups, never
   /// inside one; entries the new set drops are deleted by the next transaction. True when
   /// there are such entries (a tick writes them right away when no batch waits).
@@ -129,6 +139,9 @@ struct pipeline::impl {
     engine_.set_rules(std::move(pending_rules_), dropped);
     pending_rules_.reset();
     orphans_.insert(orphans_.end(), dropped.erased.begin(), dropped.erased.end());
+    swapped_ = std::move(pending_swap_done_);
+    pending_swap_done_.clear();
+    if (!swapped_.empty()) swap_report_ = {dropped.erased, obligation_counts(engine_)};
     return !dropped.erased.empty();
   }
 
@@ -154,7 +167,12 @@ struct pipeline::impl {
         return !queue_.empty() || stopping_ || pending_rules_ || wakes_ != seen;
       });
     }
-    if (pending_rules_) tick = swap_rules() || tick;
+    // After a swap the writer must go round once more even with nothing dropped: an empty
+    // group without `tick` means "stopped" to run(). The tick writes the dropped entries.
+    if (pending_rules_) {
+      (void)swap_rules();
+      tick = true;
+    }
     std::vector<detail::job> group;
     std::size_t events = 0;
     while (!queue_.empty()) {
@@ -223,6 +241,7 @@ struct pipeline::impl {
     committed_step step{g.new_breaches, g.closed_breaches, std::nullopt};
     if (g.obligations_changed) step.obligations = obligation_counts(engine_);
     record_effects(*metrics_, g.fx, step);
+    for (const auto& [sink, n] : g.dropped) metrics_->notification(sink, "dropped", n);
     metrics_->storage_commit_seconds(commit_seconds);
   }
 
@@ -277,10 +296,21 @@ struct pipeline::impl {
     if (metrics_ != nullptr) metrics_->obligations_open(obligation_counts(engine_));
   }
 
+  void tell_swapped() {
+    for (auto& done : swapped_) {
+      try {
+        done(swap_report_);
+      } catch (...) {   // the caller's failure; the writer goes on
+      }
+    }
+    swapped_.clear();
+  }
+
   void run() {
     for (;;) {
       bool due = false;
       auto group = take(due);
+      tell_swapped();
       if (!group.empty()) {
         process(group);
       } else if (due) {
@@ -323,6 +353,15 @@ void pipeline::set_rules(std::shared_ptr<const rules::rule_set> rules) {
   {
     std::lock_guard lock(impl_->mu_);
     impl_->pending_rules_ = std::move(rules);
+  }
+  impl_->cv_.notify_one();
+}
+
+void pipeline::set_rules(std::shared_ptr<const rules::rule_set> rules, swap_done done) {
+  {
+    std::lock_guard lock(impl_->mu_);
+    impl_->pending_rules_ = std::move(rules);
+    if (done) impl_->pending_swap_done_.push_back(std::move(done));
   }
   impl_->cv_.notify_one();
 }

@@ -67,11 +67,40 @@ result<bool> persist_state(store::store& s, group_effects& g) {
   return s.erase_state(gone);
 }
 
+/// The closed breach as the update left it (the store's rule: status, completion, delay).
+model::breach closed_copy(const model::breach& before, const engine::breach_update& u) {
+  model::breach after = before;
+  after.status = u.status;
+  after.completed_at = u.completed_at;
+  after.delay_seconds = u.delay_seconds;
+  return after;
+}
+
+/// Outbox items for the new breaches and closures, written in the same transaction.
+result<bool> enqueue_notifications(store::store& s, group_effects& g, const notify_context& n,
+                                   const std::vector<model::breach>& closed_after) {
+  if (n.routes == nullptr || n.rules == nullptr) return true;
+  std::vector<store::outbox_item> items;
+  auto add = [&](const model::breach& b, std::string_view event) {
+    auto more = notifications(*n.routes, *n.rules, b, event, n.now);
+    std::move(more.begin(), more.end(), std::back_inserter(items));
+  };
+  for (const auto* b : g.new_breaches) add(*b, "opened");
+  for (const auto& b : closed_after) add(b, "closed");
+  if (items.empty()) return true;
+  auto dropped = s.enqueue(items, n.routes->outbox_capacity);
+  if (!dropped) return dropped.err();
+  g.dropped = std::move(dropped.value());
+  return true;
+}
+
 }  // namespace
 
-result<bool> persist(store::store& s, group_effects& g) {
+result<bool> persist(store::store& s, group_effects& g, const notify_context& notify) {
   g.new_breaches.clear();
   g.closed_breaches.clear();
+  g.dropped.clear();
+  std::vector<model::breach> closed_after;
   if (auto r = s.add_outcomes(g.fx.outcomes); !r) return r;
   for (const auto& b : g.fx.breaches) {
     auto inserted = s.put_breach(b);
@@ -86,8 +115,10 @@ result<bool> persist(store::store& s, group_effects& g) {
     if (old && old->status == model::breach_status::open &&
         u.status != model::breach_status::open) {
       g.closed_breaches.push_back(*old);
+      closed_after.push_back(closed_copy(*old, u));
     }
   }
+  if (auto r = enqueue_notifications(s, g, notify, closed_after); !r) return r;
   return persist_state(s, g);
 }
 

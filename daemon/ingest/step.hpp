@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 #include "slawatch/engine/engine.hpp"
+#include "slawatch/ingest/pipeline.hpp"
 #include "slawatch/store/store.hpp"
 
 namespace slawatch::ingest::detail {
@@ -20,6 +21,7 @@ struct group_effects {
   std::vector<const model::breach*> new_breaches;   ///< into fx.breaches, really inserted
   std::vector<model::breach> closed_breaches;       ///< were open, an update closed them
   bool obligations_changed = false;                 ///< an obligation entry was written or erased
+  std::map<std::string, std::uint64_t> dropped;     ///< notifications the full outbox refused
 
   [[nodiscard]] bool empty() const {
     return fx.outcomes.empty() && fx.breaches.empty() && fx.breach_updates.empty() &&
@@ -35,9 +37,17 @@ void absorb(group_effects& g, engine::effects& step, const engine::engine& e);
 /// Adds deletions of `ids` (entries the engine dropped outside a step: reloads, restores).
 void absorb_erased(group_effects& g, const std::vector<std::string>& ids);
 
+/// Where the notifications of a transaction go (null routes: none).
+struct notify_context {
+  const notify_routes* routes = nullptr;
+  const rules::rule_set* rules = nullptr;
+  instant now{};
+};
+
 /// Writes every effect of `g` inside the caller's transaction: outcomes, new breaches,
-/// breach updates, state upserts and deletes. Fills new_breaches/closed_breaches.
-result<bool> persist(store::store& s, group_effects& g);
+/// breach updates, state upserts and deletes, and the outbox items of every new breach and
+/// closure. Fills new_breaches/closed_breaches/dropped.
+result<bool> persist(store::store& s, group_effects& g, const notify_context& notify = {});
 
 store::state_row to_row(const engine::state_entry& e);
 engine::state_entry to_entry(store::state_row r);

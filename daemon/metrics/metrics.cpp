@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 #include <stdexcept>
+#include <map>
 #include <set>
 #include <unordered_map>
 #include <prometheus/counter.h>
@@ -53,12 +54,17 @@ constexpr spec specs[] = {
     {"slawatch_breaches_open", "Breaches with status open.", MetricType::Gauge},
     {"slawatch_warnings_total", "Deadline warning thresholds crossed, by rule, partner and threshold.", MetricType::Counter},
     {"slawatch_obligations_open", "Open deadline obligations (started, not yet stopped or breached).", MetricType::Gauge},
+    {"slawatch_objective_ratio", "Met over decided outcomes of an objective in its current window, by partner.", MetricType::Gauge},
+    {"slawatch_objective_target", "Target ratio of an objective.", MetricType::Gauge},
+    {"slawatch_error_budget_remaining", "Share of an objective's error budget left in its current window: 1 untouched, 0 spent, negative overspent.", MetricType::Gauge},
     {"slawatch_rule_evaluation_errors_total", "Rule expressions that failed to evaluate.", MetricType::Counter},
     {"slawatch_rules_loaded", "Rules in the active rule set.", MetricType::Gauge},
     {"slawatch_rules_last_reload_successful", "1 when the last rule load succeeded.", MetricType::Gauge},
     {"slawatch_rules_last_reload_timestamp_seconds", "Unix time of the last successful rule load.", MetricType::Gauge},
     {"slawatch_storage_commit_seconds", "Duration of one group-commit storage transaction, begin to durable commit.", MetricType::Histogram},
     {"slawatch_ingest_request_seconds", "Duration of ingest requests, receipt to response.", MetricType::Histogram},
+    {"slawatch_notifications_total", "Notification deliveries by sink and result (sent, failed, dropped).", MetricType::Counter},
+    {"slawatch_notification_queue_length", "Notifications pending in the durable outbox, by sink.", MetricType::Gauge},
 };
 
 template <class T>
@@ -87,6 +93,9 @@ struct registry::impl {
   fam<gauge>& open = detail::family<gauge>(*reg, "slawatch_breaches_open");
   fam<counter>& warnings = detail::family<counter>(*reg, "slawatch_warnings_total");
   fam<gauge>& obligations = detail::family<gauge>(*reg, "slawatch_obligations_open");
+  fam<gauge>& objective_ratio = detail::family<gauge>(*reg, "slawatch_objective_ratio");
+  fam<gauge>& objective_target = detail::family<gauge>(*reg, "slawatch_objective_target");
+  fam<gauge>& budget = detail::family<gauge>(*reg, "slawatch_error_budget_remaining");
   fam<counter>& eval_errors = detail::family<counter>(*reg, "slawatch_rule_evaluation_errors_total");
   gauge& loaded = detail::family<gauge>(*reg, "slawatch_rules_loaded").Add({});
   gauge& reload_ok = detail::family<gauge>(*reg, "slawatch_rules_last_reload_successful").Add({});
@@ -96,6 +105,8 @@ struct registry::impl {
   histogram& request = detail::family<histogram>(*reg, "slawatch_ingest_request_seconds")
                            .Add({}, detail::latency_buckets());
   fam<gauge>& build = detail::family<gauge>(*reg, "slawatch_build_info");
+  fam<counter>& notifications = detail::family<counter>(*reg, "slawatch_notifications_total");
+  fam<gauge>& queue_length = detail::family<gauge>(*reg, "slawatch_notification_queue_length");
   detail::process_collector process;
 
   std::uint64_t max_types;
@@ -105,6 +116,9 @@ struct registry::impl {
   std::unordered_map<std::string, prometheus::Histogram*> delay_by_partner_;
   std::mutex obligations_mu_;   // one gauge update at a time: zeroing needs the known set
   std::set<std::pair<std::string, std::string>> obligation_series_;
+  /// (rule, partner) of objective series → start of the window they show (also under
+  /// obligations_mu_: reload removals and updates must not interleave).
+  std::map<std::pair<std::string, std::string>, instant> objective_windows_;
 
   explicit impl(std::uint64_t max_event_types) : max_types(max_event_types) {}
 
@@ -200,6 +214,43 @@ void registry::evaluation_errors(std::string_view rule, std::uint64_t n) {
   impl_->eval_errors.Add({{"rule", std::string(rule)}}).Increment(static_cast<double>(n));
 }
 
+void registry::objective(std::string_view rule, std::string_view partner, double ratio,
+                         double target, double error_budget_remaining, instant window_start) {
+  std::lock_guard lock(impl_->obligations_mu_);
+  auto [it, fresh] = impl_->objective_windows_.try_emplace({std::string(rule), std::string(partner)}, window_start);
+  if (!fresh && window_start < it->second) return;
+  it->second = window_start;
+  const prometheus::Labels l{{"rule", it->first.first}, {"partner", it->first.second}};
+  impl_->objective_ratio.Add(l).Set(ratio);
+  impl_->objective_target.Add(l).Set(target);
+  impl_->budget.Add(l).Set(error_budget_remaining);
+}
+
+void registry::remove_rule_series(
+    const std::function<bool(const std::string& rule, const std::string& partner)>& keep) {
+  std::lock_guard lock(impl_->obligations_mu_);
+  auto labels = [](const std::pair<std::string, std::string>& k) {
+    return prometheus::Labels{{"rule", k.first}, {"partner", k.second}};
+  };
+  for (auto it = impl_->obligation_series_.begin(); it != impl_->obligation_series_.end();) {
+    if (keep(it->first, it->second)) {
+      ++it;
+      continue;
+    }
+    impl_->obligations.Remove(&impl_->obligations.Add(labels(*it)));
+    it = impl_->obligation_series_.erase(it);
+  }
+  for (auto it = impl_->objective_windows_.begin(); it != impl_->objective_windows_.end();) {
+    if (keep(it->first.first, it->first.second)) {
+      ++it;
+      continue;
+    }
+    const auto l = labels(it->first);
+    for (auto* f : {&impl_->objective_ratio, &impl_->objective_target, &impl_->budget}) f->Remove(&f->Add(l));
+    it = impl_->objective_windows_.erase(it);
+  }
+}
+
 void registry::rules_loaded(std::uint64_t n, bool successful, double unix_seconds) {
   // A failed reload keeps the previous rule set: its count and load time stay.
   impl_->reload_ok.Set(successful ? 1 : 0);
@@ -210,6 +261,15 @@ void registry::rules_loaded(std::uint64_t n, bool successful, double unix_second
 
 void registry::storage_commit_seconds(double s) { impl_->commit.Observe(s); }
 void registry::ingest_request_seconds(double s) { impl_->request.Observe(s); }
+
+void registry::notification(std::string_view sink, std::string_view result, std::uint64_t n) {
+  impl_->notifications.Add({{"sink", std::string(sink)}, {"result", std::string(result)}})
+      .Increment(static_cast<double>(n));
+}
+
+void registry::notification_queue_length(std::string_view sink, double n) {
+  impl_->queue_length.Add({{"sink", std::string(sink)}}).Set(n);
+}
 
 void registry::restore(const std::vector<store::breach_count>& breaches,
                        const std::vector<store::outcome_count>& outcomes) {

@@ -16,7 +16,7 @@ struct migration {
 // Rows carry the whole document (often > 1/20 of a page), which is where SQLite advises
 // against WITHOUT ROWID: appends at the rowid end stay cheap and only the small key index
 // takes random inserts.
-constexpr std::array<migration, 2> migrations{{
+constexpr std::array<migration, 3> migrations{{
     {1, R"sql(
 CREATE TABLE events (
   partner        TEXT    NOT NULL,
@@ -65,6 +65,27 @@ CREATE TABLE engine_state (
   data       TEXT    NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX engine_state_obligations ON engine_state (kind, partner, rule, due_ns);
+)sql"},
+    // outbox: notifications written with the breach that causes them (contract 9), delivered
+    // oldest first per sink, deleted once delivered, kept with state 'dead' when refused.
+    // breaches_open: the alert state reads open breaches on every resend.
+    {3, R"sql(
+CREATE TABLE outbox (
+  seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+  sink          TEXT    NOT NULL,
+  delivery_id   TEXT    NOT NULL,
+  event         TEXT    NOT NULL,
+  breach_id     TEXT    NOT NULL,
+  payload       TEXT    NOT NULL,
+  state         TEXT    NOT NULL,
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  created_at_ns INTEGER NOT NULL,
+  next_at_ns    INTEGER NOT NULL,
+  last_error    TEXT    NOT NULL DEFAULT '',
+  UNIQUE (sink, delivery_id)
+);
+CREATE INDEX outbox_queue ON outbox (state, sink, seq);
+CREATE INDEX breaches_open ON breaches (rule, partner) WHERE status = 'open';
 )sql"},
 }};
 

@@ -96,6 +96,19 @@ class sqlite_store final : public store {
   result<obligation_page> list_obligations(const obligation_query& q) override;
   result<std::vector<obligation_count>> obligation_counts() override;
 
+  result<std::map<std::string, std::uint64_t>> enqueue(const std::vector<outbox_item>& items,
+                                                       std::uint64_t capacity) override;
+  result<std::vector<outbox_item>> outbox_heads() override;
+  result<std::vector<outbox_item>> outbox_pending(const std::string& sink, int limit) override;
+  result<bool> outbox_delivered(const std::string& sink, std::int64_t up_to_seq) override;
+  result<bool> outbox_retry(std::int64_t seq, int attempts, instant next_at,
+                            const std::string& last_error) override;
+  result<bool> outbox_dead(std::int64_t seq, int attempts, const std::string& last_error) override;
+  result<std::map<std::string, std::uint64_t>> outbox_lengths() override;
+  result<outbox_page> list_outbox(const outbox_query& q) override;
+  result<std::vector<alert_pair>> alert_pairs(instant hold_since) override;
+  result<std::vector<obligation_row>> at_risk_obligations(instant now) override;
+
  private:
   std::unique_ptr<connection> c_;
 };

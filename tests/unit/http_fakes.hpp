@@ -76,6 +76,8 @@ struct harness {
   std::unique_ptr<http::reader_pool> pool;
   std::unique_ptr<http::router> router;
   instant now = instant{std::chrono::seconds(1795000000)};
+  http::reload_outcome next_reload;   // what POST /-/reload's reloader answers
+  int reloads = 0;
 
   explicit harness(std::uint64_t max_events = 10000) {
     model::partner p;
@@ -99,6 +101,10 @@ struct harness {
     d.now = [this] { return now; };
     d.ready = [this] { return is_ready; };
     d.max_events_per_request = max_events;
+    d.reload = [this] {
+      ++reloads;
+      return next_reload;
+    };
     router = std::make_unique<http::router>(std::move(d));
   }
 

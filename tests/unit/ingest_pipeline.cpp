@@ -151,7 +151,7 @@ TEST_CASE("concurrent submitters all complete with the right counts") {
   auto ctl = std::make_shared<gated_store::control>();
   metrics::registry m("0.1.0", "test");
   ingest::pipeline p(std::make_unique<gated_store>(ctl), partners_only(), &m,
-                     {.queue_capacity_events = 1'000'000, .max_events_per_commit = 50});
+                     {.queue_capacity_events = 1'000'000, .max_events_per_commit = 50, .notify = {}});
   constexpr int threads = 4, batches = 30, per_batch = 10;
   std::atomic<int> completed{0}, accepted{0}, duplicates{0}, conflicts{0};
   auto tally = [&](batch_result r) {
@@ -212,7 +212,7 @@ TEST_CASE("a full queue and a stopped pipeline refuse batches without completing
   auto ctl = std::make_shared<gated_store::control>();
   ctl->hold();
   ingest::pipeline p(std::make_unique<gated_store>(ctl), partners_only(), nullptr,
-                     {.queue_capacity_events = 10, .max_events_per_commit = 100});
+                     {.queue_capacity_events = 10, .max_events_per_commit = 100, .notify = {}});
   auto big = std::vector<model::event>(12, make_event("bank-a", "x"));
   auto first = submit(p, big);   // larger than the queue, but nothing waits: taken
   ctl->wait_for_begin(1);

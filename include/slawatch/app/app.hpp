@@ -1,5 +1,6 @@
 #pragma once
 /// The `slawatch` command line (contract 10): serve, check, test, replay, version.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,25 @@ int replay(const replay_options& opts);
 /// `slawatch test`: runs rule test files (contract 5.4); exit 0 all passed, 1 any failure,
 /// 2 a broken test file.
 int test(const std::vector<std::string>& test_files);
+
+/// `slawatch simulate` (contract 10): synthetic traffic for up to `partners` partners of a
+/// running daemon (GET /v1/partners), `rate` events per second for `length`; a fraction
+/// `breach_rate` of operations violates a rule. Prints a JSON summary on stdout; exit 1 when
+/// the daemon cannot be reached or any request failed.
+struct simulate_options {
+  std::string url;                       ///< http://HOST:PORT
+  std::string token;                     ///< Bearer token, empty = none
+  std::size_t partners = 5;
+  double rate = 50.0;                    ///< events per second
+  duration length = std::chrono::seconds(10);
+  double breach_rate = 0.05;
+  std::optional<std::uint64_t> seed;     ///< nullopt: from the clock
+};
+/// Validates the flags (--url --token --partners --rate --duration --breach-rate --seed).
+/// Errors: "simulate needs --url URL", "--rate: expected a number from 0.1 to 1000000, got 'x'",
+/// "--duration: expected a duration such as 30s, 5m or 1h, got 'x'".
+result<simulate_options> parse_simulate_options(const std::map<std::string, std::string, std::less<>>& flags);
+int simulate(const simulate_options& opts);
 
 // --- loading, shared by serve, check, replay and test ------------------------------------
 

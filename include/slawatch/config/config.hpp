@@ -56,6 +56,7 @@ struct config {
   duration resend_interval = std::chrono::minutes(1);
   duration hold = std::chrono::minutes(15);
   std::vector<webhook> webhooks;
+  std::uint64_t outbox_capacity = 10000;   ///< extension: alerting.outbox_capacity (per sink)
   // reports
   std::string reports_dir;
   int reports_monthly_day = 0;        ///< 0 = no monthly schedule

@@ -23,6 +23,16 @@ struct prepared_batch;
 
 namespace slawatch::http {
 
+/// What a rule reload did (POST /-/reload). ok: 200 {"rules", "version", "added",
+/// "changed", "removed"}; else 422 {"error": "reload failed", "errors": [...]}.
+struct reload_outcome {
+  bool ok = false;
+  std::vector<std::string> errors;    ///< rendered "file:line:col: message", when !ok
+  std::size_t rules = 0;              ///< rules in the new set
+  std::string version;                ///< the new set's version
+  std::vector<std::string> added, changed, removed;   ///< rule ids, sorted
+};
+
 /// Everything the router reaches outside itself.
 struct router_deps {
   /// The current rule set; null while none is loaded.
@@ -43,6 +53,9 @@ struct router_deps {
   duration max_future_skew = duration::max();
   /// Where storage failures are logged; may be empty.
   log_fn log;
+  /// Validates and swaps in the rule files (POST /-/reload); blocks until the new set is
+  /// active or refused. Empty → 503 {"error": "reload: not available"}.
+  std::function<reload_outcome()> reload;
 };
 
 /// Called exactly once per request, possibly on another thread (the ingest writer thread
@@ -74,12 +87,23 @@ class router {
   response get_breach(const std::string& id);
   response get_obligations(const target& t);
   response get_partners();
+  response get_rules();
+  response post_reload();
   response get_metrics();
   response get_ready();
 
   router_deps deps_;
   std::atomic<std::uint64_t> in_flight_{0};
 };
+
+/// The GET /v1/rules body: {"version", "files": [{"name", "sha256"}], "rules": [{"id",
+/// "kind", "category", "severity", "description", "reference", "enabled", "version",
+/// "labels", "partners"}]}; "partners" is the selector with its non-empty criteria ({} =
+/// every partner). No expressions, no registry secrets.
+nlohmann::json rules_json(const rules::rule_set& set);
+
+/// The POST /-/reload response for `o` (200 or 422).
+response reload_response(const reload_outcome& o);
 
 /// Parses the query of GET /v1/breaches into a store query. Errors (exact texts):
 ///   "limit: expected an integer from 1 to 1000"
@@ -100,5 +124,18 @@ result<store::breach_query> parse_breach_query(
 /// Empty values count as absent. A cursor the store does not know is 400 "cursor: invalid".
 result<store::obligation_query> parse_obligation_query(
     const std::vector<std::pair<std::string, std::string>>& query);
+
+/// Parses the query of GET /v1/notifications (state, sink, limit, cursor). Errors (exact):
+///   "state: expected dead or pending"
+///   "limit: expected an integer from 1 to 1000"
+///   "<name>: unknown query parameter"
+///   "<name>: given more than once"
+/// Empty values count as absent; state defaults to dead.
+result<store::outbox_query> parse_notification_query(
+    const std::vector<std::pair<std::string, std::string>>& query);
+
+/// GET /v1/notifications (notifications_route.cpp): outbox items, oldest first,
+/// `{"notifications": [...], "next_cursor": null}`.
+response get_notifications(reader_pool* readers, const target& t, const log_fn& log);
 
 }  // namespace slawatch::http

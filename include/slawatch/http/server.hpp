@@ -20,6 +20,9 @@ struct server_options {
   std::uint32_t max_header_bytes = 16384;       ///< over → 431 and close
   duration read_timeout = std::chrono::seconds(30);   ///< per read of a header or body
   int threads = 2;
+  /// Also catch SIGHUP: wait_for_signal() then returns SIGHUP too (the caller reloads and
+  /// waits again) instead of the default action (terminate).
+  bool hangup_signal = false;
 };
 
 class server {
@@ -34,9 +37,14 @@ class server {
   /// address: "server.listen: cannot listen on 127.0.0.1:9780: Address already in use".
   result<std::uint16_t> start();
 
-  /// Blocks the calling thread until SIGINT or SIGTERM arrives; returns the signal number.
-  /// The handler is installed by start().
+  /// Blocks the calling thread until SIGINT or SIGTERM (or, with hangup_signal, SIGHUP)
+  /// arrives; returns the signal number. May be called again after SIGHUP. The handler is
+  /// installed by start().
   int wait_for_signal();
+
+  /// Calls `tick` on the io threads every `period` from start() until stop() (the systemd
+  /// watchdog: a stuck event loop stops ticking). Call after start().
+  void every(duration period, std::function<void()> tick);
 
   /// Closes the listening socket; open connections keep being served.
   void stop_accepting();

@@ -13,7 +13,8 @@ namespace slawatch::ingest {
 
 /// Counts the effects of one engine step: every outcome (rule_outcomes_total), every breach
 /// in `new_breaches` (breaches_total, and breaches_open when created open) and the
-/// evaluation errors (rule_evaluation_errors_total). `new_breaches` are the breaches of
+/// evaluation errors (rule_evaluation_errors_total), and sets the objective gauges
+/// (objective_ratio, objective_target, error_budget_remaining) from `fx.objectives`. `new_breaches` are the breaches of
 /// `fx.breaches` that were really inserted: a retried group or a replayed duplicate must not
 /// count twice. The committed_step overload below also counts warnings, closed breaches
 /// and the obligation gauges.

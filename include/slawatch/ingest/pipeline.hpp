@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <vector>
+#include "slawatch/config/config.hpp"
 #include "slawatch/engine/engine.hpp"
 #include "slawatch/metrics/metrics.hpp"
 #include "slawatch/model/event.hpp"
@@ -31,10 +32,41 @@ struct batch_result {
 
 using completion = std::function<void(batch_result)>;
 
+/// Where breaches are notified (contract 9). Every inserted breach ("opened") and every
+/// closure ("closed") is written to the store's outbox in the same transaction, one item
+/// per matching sink: "alertmanager" (when any is configured), "webhook:<name>" for each
+/// alerting.webhooks entry whose filters match, "partner:<id>" when the breach's partner has
+/// a report.webhook in the current rule set.
+struct notify_routes {
+  bool alertmanager = false;
+  std::vector<config::webhook> webhooks;
+  bool partner_webhooks = false;
+  std::uint64_t outbox_capacity = 10000;   ///< pending items per sink; beyond, new ones drop
+};
+
 struct pipeline_options {
   std::size_t queue_capacity_events = 200000;  ///< beyond this submit() refuses (overloaded)
   std::size_t max_events_per_commit = 20000;
+  notify_routes notify;                        ///< default: no sinks, nothing enqueued
 };
+
+/// The stable delivery id of one notification: "d-" + 16 hex of
+/// sha256(sink \x1f breach id \x1f event). The same on every retry and after restarts.
+std::string delivery_id(std::string_view sink, std::string_view breach_id, std::string_view event);
+
+/// The outbox items for one breach event ("opened" | "closed"), one per matching sink, in
+/// sink order alertmanager, webhooks (config order), partner. Payload: the breach JSON.
+std::vector<store::outbox_item> notifications(const notify_routes& routes,
+                                              const rules::rule_set& rules,
+                                              const model::breach& b, std::string_view event,
+                                              instant now);
+
+/// What a rule swap did, reported on the writer thread right after it (reload).
+struct swap_report {
+  std::vector<std::string> dropped;                     ///< state entry ids the new set dropped
+  std::vector<store::obligation_count> obligations;     ///< open obligations under the new set
+};
+using swap_done = std::function<void(const swap_report&)>;
 
 /// Processing time for timers (contract 3): the wall clock in `serve`. Tests inject a
 /// stepped clock and call pipeline::wake() after each step.
@@ -59,6 +91,10 @@ class pipeline {
   /// Swaps the rule set between two batches (reload); state entries the new set drops
   /// (engine::set_rules) are deleted in the next transaction.
   void set_rules(std::shared_ptr<const rules::rule_set> rules);
+  /// Same, and calls `done` on the writer thread right after the swap, before any batch is
+  /// evaluated with the new set (its deletions are not committed yet). When several swaps
+  /// wait, only the last set is applied and every `done` gets its report.
+  void set_rules(std::shared_ptr<const rules::rule_set> rules, swap_done done);
 
   /// Makes the writer look at the clock now (after a test stepped an injected clock).
   void wake();

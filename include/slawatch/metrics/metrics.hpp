@@ -2,10 +2,12 @@
 /// Owns the prometheus-cpp registry and every slawatch_* family (contract 7), plus the
 /// process_* collector. All methods are thread-safe.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include "slawatch/model/breach.hpp"
+#include "slawatch/model/time.hpp"
 #include "slawatch/store/store.hpp"
 
 namespace slawatch::metrics {
@@ -33,9 +35,24 @@ class registry {
   /// series set earlier and missing from `counts` become 0.
   void obligations_open(const std::vector<store::obligation_count>& counts);
   void evaluation_errors(std::string_view rule, std::uint64_t n);
+  /// An objective's numbers for one partner's window changed: sets slawatch_objective_ratio,
+  /// slawatch_objective_target and slawatch_error_budget_remaining {rule, partner}. The
+  /// gauges follow the newest window: numbers of a window that starts before the one shown
+  /// (a late outcome of a kept, judged window) are ignored.
+  void objective(std::string_view rule, std::string_view partner, double ratio, double target,
+                 double error_budget_remaining, instant window_start);
+  /// After a reload: removes the obligations_open and objective series whose (rule,
+  /// partner) `keep` rejects (a rule that is gone, disabled or no longer selects the
+  /// partner), so they disappear from the exposition instead of staying at a stale value.
+  void remove_rule_series(const std::function<bool(const std::string& rule, const std::string& partner)>& keep);
   void rules_loaded(std::uint64_t n, bool successful, double unix_seconds);
   void storage_commit_seconds(double s);
   void ingest_request_seconds(double s);
+  /// A notification delivery result: sink ("alertmanager", "webhook:<name>",
+  /// "partner:<id>"), result sent | failed | dropped.
+  void notification(std::string_view sink, std::string_view result, std::uint64_t n = 1);
+  /// Sets slawatch_notification_queue_length for `sink` (pending outbox rows).
+  void notification_queue_length(std::string_view sink, double n);
   /// Sets counters/gauges from stored totals at start-up (so they agree with the API).
   void restore(const std::vector<store::breach_count>& breaches,
                const std::vector<store::outcome_count>& outcomes);

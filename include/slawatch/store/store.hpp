@@ -87,6 +87,44 @@ struct obligation_count {
   std::uint64_t open = 0;
 };
 
+/// One notification in the durable outbox (migration 3): written in the same transaction
+/// as the breach that causes it, deleted once delivered, kept as "dead" when a receiver
+/// refused it for good.
+struct outbox_item {
+  std::int64_t seq = 0;            ///< assigned by the store; delivery order within a sink
+  std::string sink;                ///< "alertmanager" | "webhook:<name>" | "partner:<id>"
+  std::string delivery_id;         ///< stable across retries and restarts
+  std::string event;               ///< opened | closed
+  std::string breach_id;
+  std::string payload;             ///< the request body (JSON)
+  std::string state = "pending";   ///< pending | dead
+  int attempts = 0;
+  instant created_at{};
+  instant next_at{};               ///< not tried before this
+  std::string last_error;
+};
+
+struct outbox_query {
+  std::string state = "dead";      ///< pending | dead
+  std::optional<std::string> sink;
+  int limit = 100;                 ///< 1..1000
+  std::optional<std::string> cursor;
+};
+
+struct outbox_page {
+  std::vector<outbox_item> items;  ///< oldest first
+  std::optional<std::string> next_cursor;
+};
+
+/// A (rule, partner) pair with an open breach or a breach detected since the hold start:
+/// what an Alertmanager alert is built from.
+struct alert_pair {
+  std::string rule, partner;
+  std::uint64_t in_hold = 0;       ///< breaches detected at or after the hold start
+  std::uint64_t open = 0;          ///< breaches with status open
+  model::breach latest;            ///< the most recently inserted of them
+};
+
 class store {
  public:
   virtual ~store() = default;
@@ -125,6 +163,34 @@ class store {
   virtual result<obligation_page> list_obligations(const obligation_query& q) = 0;
   /// Open obligations per (rule, partner), sorted (gauges at start-up).
   virtual result<std::vector<obligation_count>> obligation_counts() = 0;
+
+  // --- notification outbox (implemented by the SQLite store; other stores answer
+  // "storage: outbox not supported") ---------------------------------------------------
+  /// Writer, inside a transaction: appends `items` unless (sink, delivery_id) exists. A sink
+  /// already holding `capacity` pending items takes no more: the new item is dropped.
+  /// Returns the number dropped per sink (sinks without drops are absent).
+  virtual result<std::map<std::string, std::uint64_t>> enqueue(
+      const std::vector<outbox_item>& items, std::uint64_t capacity);
+  /// The oldest pending item of every sink (head-of-line order per sink), by sink name.
+  virtual result<std::vector<outbox_item>> outbox_heads();
+  /// The oldest pending items of one sink, up to `limit`.
+  virtual result<std::vector<outbox_item>> outbox_pending(const std::string& sink, int limit);
+  /// Delivered: deletes the items of `sink` with seq <= `up_to_seq` that are pending.
+  virtual result<bool> outbox_delivered(const std::string& sink, std::int64_t up_to_seq);
+  /// A failed attempt: sets attempts, next_at and last_error of one item.
+  virtual result<bool> outbox_retry(std::int64_t seq, int attempts, instant next_at,
+                                    const std::string& last_error);
+  /// Refused for good: the item becomes "dead" (kept, listed, never retried).
+  virtual result<bool> outbox_dead(std::int64_t seq, int attempts, const std::string& last_error);
+  /// Pending items per sink.
+  virtual result<std::map<std::string, std::uint64_t>> outbox_lengths();
+  /// Lists outbox items, oldest first. Errors: "limit: expected 1 to 1000", "cursor: invalid"
+  /// (code bad_request).
+  virtual result<outbox_page> list_outbox(const outbox_query& q);
+  /// (rule, partner) pairs with an open breach or one detected at or after `hold_since`.
+  virtual result<std::vector<alert_pair>> alert_pairs(instant hold_since);
+  /// Open obligations that crossed a warning threshold and are not yet due at `now`.
+  virtual result<std::vector<obligation_row>> at_risk_obligations(instant now);
 };
 
 enum class sync_mode { full, normal };
