@@ -9,6 +9,9 @@ ingest::notify_routes notify_routes(const config::config& c) {
   r.alertmanager = !c.alertmanagers.empty();
   r.webhooks = c.webhooks;
   r.partner_webhooks = true;
+  r.secret_available = [](const std::string& env) {
+    return alerting::system_getenv(env).has_value();
+  };
   r.outbox_capacity = c.outbox_capacity;
   return r;
 }
@@ -19,6 +22,11 @@ std::unique_ptr<alerting::service> start_alerting(
   auto set = rules ? rules() : nullptr;
   if (set) errors = alerting::check_secrets(c, *set, alerting::system_getenv);
   if (!errors.empty()) return nullptr;
+  if (set && log) {
+    for (const auto& w : alerting::partner_secret_warnings(*set, alerting::system_getenv)) {
+      log("warn", w, nlohmann::json::object());
+    }
+  }
   alerting::service_options o;
   o.alertmanagers = c.alertmanagers;
   o.resend_interval = c.resend_interval;

@@ -46,7 +46,9 @@ std::vector<store::outbox_item> notifications(const notify_routes& routes,
   }
   if (routes.partner_webhooks) {
     auto p = rules.partners.find(b.partner);
-    if (p != rules.partners.end() && !p->second.report.webhook.empty()) {
+    const auto& env = p == rules.partners.end() ? std::string() : p->second.report.secret_env;
+    const bool signable = env.empty() || !routes.secret_available || routes.secret_available(env);
+    if (p != rules.partners.end() && !p->second.report.webhook.empty() && signable) {
       out.push_back(item("partner:" + b.partner, b, event, payload, now));
     }
   }

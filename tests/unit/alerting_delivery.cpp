@@ -62,7 +62,7 @@ TEST_CASE("answers: 2xx delivered, 408/429/5xx retried, other 4xx dead") {
   for (unsigned s : {400u, 401u, 403u, 404u, 410u, 422u}) CHECK(classify(s) == verdict::dead);
 }
 
-TEST_CASE("a secret_env naming an unset variable is a start-up error naming it") {
+TEST_CASE("a webhook secret_env naming an unset variable is a start-up error naming it") {
   config::config c;
   c.webhooks.push_back({"ops", "http://127.0.0.1:1/x", "OPS_HOOK_SECRET", {}, {}, {}});
   c.webhooks.push_back({"audit", "http://127.0.0.1:1/y", "", {}, {}, {}});
@@ -73,13 +73,27 @@ TEST_CASE("a secret_env naming an unset variable is a start-up error naming it")
   set.partners["bank-a"] = p;
   auto none = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
   auto errors = check_secrets(c, set, none);
-  REQUIRE(errors.size() == 2);
+  REQUIRE(errors.size() == 1);
   CHECK(errors[0].message ==
         "alerting.webhooks[0].secret_env: environment variable OPS_HOOK_SECRET is not set");
-  CHECK(errors[1].message ==
-        "partner bank-a: report.secret_env: environment variable BANK_A_WEBHOOK_SECRET is not set");
   auto all = [](const std::string&) -> std::optional<std::string> { return "x"; };
   CHECK(check_secrets(c, set, all).empty());
+}
+
+TEST_CASE("a partner whose webhook secret is unset is a warning, not a start-up error") {
+  rules::rule_set set;
+  model::partner p;
+  p.id = "bank-a";
+  p.report = {"https://bank-a.example/hook", "BANK_A_WEBHOOK_SECRET"};
+  set.partners["bank-a"] = p;
+  auto none = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  auto warnings = partner_secret_warnings(set, none);
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0] ==
+        "partner bank-a: report.secret_env: environment variable BANK_A_WEBHOOK_SECRET is not "
+        "set; breach notifications to this partner are off");
+  auto all = [](const std::string&) -> std::optional<std::string> { return "x"; };
+  CHECK(partner_secret_warnings(set, all).empty());
 }
 
 TEST_CASE("URLs split into scheme, host, port and target") {

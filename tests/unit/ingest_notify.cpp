@@ -144,3 +144,17 @@ TEST_CASE("a full outbox drops new notifications and counts them") {
   CHECK_THAT(m.serialize(),
              Contains(R"(slawatch_notifications_total{result="dropped",sink="partner:bank-a"} 2)"));
 }
+
+TEST_CASE("a partner whose webhook secret variable is unset gets no notification") {
+  auto set = std::make_shared<rules::rule_set>(*notify_rules());
+  set->partners.at("bank-a").report.secret_env = "BANK_A_WEBHOOK_SECRET";
+  auto r = routes();
+  const instant now = store_test::at_s(1'790'000'100);
+  const auto b = breach("bank-a", "integrity", "minor");
+  r.secret_available = [](const std::string&) { return false; };
+  CHECK(sinks(ingest::notifications(r, *set, b, "opened", now)) ==
+        std::vector<std::string>{"alertmanager", "webhook:all"});
+  r.secret_available = [](const std::string& env) { return env == "BANK_A_WEBHOOK_SECRET"; };
+  CHECK(sinks(ingest::notifications(r, *set, b, "opened", now)) ==
+        std::vector<std::string>{"alertmanager", "webhook:all", "partner:bank-a"});
+}

@@ -139,12 +139,20 @@ class service {
   std::unique_ptr<impl> impl_;
 };
 
-/// The environment variables the configuration names must be set: every
-/// alerting.webhooks[i].secret_env and every partner's report.secret_env. Errors (exact):
+/// Every alerting.webhooks[i].secret_env the configuration names must be set: the operator
+/// asked for signed deliveries explicitly. Errors (exact):
 ///   "alerting.webhooks[<i>].secret_env: environment variable <NAME> is not set"
-///   "partner <id>: report.secret_env: environment variable <NAME> is not set"
 std::vector<error> check_secrets(
     const config::config& c, const rules::rule_set& rules,
+    const std::function<std::optional<std::string>(const std::string&)>& getenv);
+
+/// Partners whose report webhook names a secret variable that is unset. Their breaches are
+/// not sent (never unsigned, never queued for nothing); serve logs one warning each, exact:
+///   "partner <id>: report.secret_env: environment variable <NAME> is not set; breach
+///    notifications to this partner are off"
+/// The rule packs name such variables for sample partners, so this must not stop start-up.
+std::vector<std::string> partner_secret_warnings(
+    const rules::rule_set& rules,
     const std::function<std::optional<std::string>(const std::string&)>& getenv);
 
 /// Reads an environment variable (nullopt when unset).

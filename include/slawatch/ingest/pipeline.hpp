@@ -41,6 +41,9 @@ struct notify_routes {
   bool alertmanager = false;
   std::vector<config::webhook> webhooks;
   bool partner_webhooks = false;
+  /// Whether a partner's report.secret_env variable is set; a partner whose variable is
+  /// unset gets no notifications (unset function: every variable counts as set).
+  std::function<bool(const std::string& env)> secret_available;
   std::uint64_t outbox_capacity = 10000;   ///< pending items per sink; beyond, new ones drop
 };
 
