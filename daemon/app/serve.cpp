@@ -14,6 +14,8 @@
 #include "slawatch/metrics/metrics.hpp"
 #include "slawatch/store/store.hpp"
 #include "reload.hpp"
+#include <malloc.h>
+#include "slawatch/app/sd_notify.hpp"
 #include "ops_hooks.hpp"
 
 #ifndef SLAWATCH_VERSION
@@ -142,6 +144,9 @@ step_errors start_pipeline(daemon_state& d) {
   d.pipeline = std::make_unique<ingest::pipeline>(std::move(d.writer), d.current_rules(), d.metrics.get(),
                                                   ingest::pipeline_options{.notify = notify_routes(d.cfg)}, wall_clock_now);
   if (const auto& e = d.pipeline->startup_error()) return {*e};
+  // Restoring a large state leaves freed parse buffers in the heap; hand them back to the
+  // system so RSS reflects what the engine keeps (1M obligations: 1.85 GB -> 0.23 GB).
+  ::malloc_trim(0);
   d.loader->attach(d.pipeline.get(), d.metrics.get());
   return {};
 }
@@ -231,7 +236,9 @@ int serve(const std::optional<std::string>& config_file) {
   int sig = d.server->wait_for_signal();
   for (; sig == SIGHUP; sig = d.server->wait_for_signal()) {
     // A refused reload is logged (with every error) and keeps the running set.
+    notify_reloading();
     (void)d.loader->reload("SIGHUP");
+    notify("READY=1\nSTATUS=" + detail::status_line(d.cfg, *d.current_rules()));
   }
   detail::announce_stopping();   // service_notify.cpp
   detail::shut_down(d, sig);

@@ -26,11 +26,9 @@ bool engine::holds(const state_entry& e) const {
   if (e.kind == "obligation") return st_->obligations.count(k) != 0;
   if (e.kind == "early_stop") return st_->early_stops.count(k) != 0;
   if (e.kind == "absence") return st_->absences.count(k) != 0;
-  if (e.kind != "open_breach") {
-    // Other kinds: ask the whole state (rare: only for an id a step both wrote and erased).
-    auto all = snapshot();
-    return std::any_of(all.begin(), all.end(), [&](const state_entry& s) { return s.id == e.id; });
-  }
+  if (e.kind == "aggregate") return st_->aggregates.count(k) != 0;
+  if (e.kind == "objective") return st_->objectives.count(k) != 0;
+  if (e.kind != "open_breach") return false;
   auto it = st_->open_breaches.find(k);
   auto id = e.data.find("breach_id");
   if (it == st_->open_breaches.end() || id == e.data.end() || !id->is_string()) return false;

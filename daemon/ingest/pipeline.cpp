@@ -80,11 +80,11 @@ struct pipeline::impl {
     entries.reserve(rows->size());
     for (auto& r : rows.value()) entries.push_back(detail::to_entry(std::move(r)));
     engine_.restore(entries);
-    std::unordered_set<std::string> held;
-    for (const auto& e : engine_.snapshot()) held.insert(e.id);
+    // Ask per entry rather than diffing a full snapshot: with a million open obligations a
+    // snapshot costs seconds and a gigabyte at start-up.
     orphans_.clear();
     for (const auto& e : entries) {
-      if (!held.count(e.id)) orphans_.push_back(e.id);
+      if (!engine_.holds(e)) orphans_.push_back(e.id);
     }
     need_restore_ = false;
     return true;

@@ -65,6 +65,12 @@ def main():
             pings = [m for m in got[1:] if m.startswith("WATCHDOG=1\nSTATUS=serving")]
             # 1 s at a 100 ms interval: about 9 pings; at least 5 allows for a slow machine.
             check(len(pings) >= 5, "WATCHDOG=1 every WATCHDOG_USEC/2, got %d in 1 s" % len(pings))
+            d.proc.send_signal(signal.SIGHUP)
+            hup = receive_all(sock, 1.5)
+            reloading = [i for i, m in enumerate(hup) if m.startswith("RELOADING=1\nMONOTONIC_USEC=")]
+            check(len(reloading) == 1, "RELOADING=1 with MONOTONIC_USEC on SIGHUP, got %r" % hup[:4])
+            check(reloading and any(m.startswith("READY=1\nSTATUS=serving") for m in hup[reloading[0] + 1:]),
+                  "READY=1 after the reload, got %r" % hup[:6])
             d.proc.send_signal(signal.SIGTERM)
             rest = receive_all(sock, 2.0)
             check(any(m.startswith("STOPPING=1") for m in rest), "STOPPING=1 on SIGTERM, got %r" % rest[-3:])

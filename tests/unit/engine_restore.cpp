@@ -107,6 +107,15 @@ TEST_CASE("restore ignores entries of rules that no longer exist") {
   engine::engine other(load(rules_text()));
   other.restore(entries);
   CHECK(other.snapshot().size() == h.entries().size());
+  // holds() answers per entry what a snapshot diff would (start-up finds orphans with it)
+  for (const auto& e : h.entries()) {
+    INFO(e.id);
+    CHECK(other.holds(e));
+  }
+  CHECK_FALSE(other.holds(stray));
+  auto other_key = h.entries().front();
+  other_key.key = "no-such-key";
+  CHECK_FALSE(other.holds(other_key));
 }
 
 TEST_CASE("a reload keeps the state of surviving rules and reports what it drops") {
