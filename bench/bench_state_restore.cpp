@@ -1,7 +1,6 @@
 // bench_state restore: the start-up path of serve (ingest pipeline recover()) on the store
 // file the fill phase wrote, then every timer fired on the simulated clock.
 #include <malloc.h>
-#include <unordered_set>
 #include "bench_state.hpp"
 #include "slawatch/store/store.hpp"
 
@@ -38,14 +37,12 @@ nlohmann::json tick_all(engine::engine& eng) {
           {"max_detection_lag_ns", max_lag_ns}, {"breaches_not_at_tick", off_time}};
 }
 
-/// What ingest's recover() does after restore(): a snapshot to find the ids the engine did
-/// not take back.
+/// What ingest's recover() does after restore(): ask the engine, entry by entry, whether it
+/// took the entry back (engine::holds), to find the ids to delete.
 std::size_t count_orphans(const engine::engine& eng,
                           const std::vector<engine::state_entry>& entries) {
-  std::unordered_set<std::string> held;
-  for (const auto& e : eng.snapshot()) held.insert(e.id);
   std::size_t orphans = 0;
-  for (const auto& e : entries) orphans += held.count(e.id) ? 0 : 1;
+  for (const auto& e : entries) orphans += eng.holds(e) ? 0 : 1;
   return orphans;
 }
 

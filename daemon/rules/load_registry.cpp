@@ -102,7 +102,8 @@ void read_hours(loader& ld, const parsed_file& f, const YAML::Node& map, calenda
   if (!hours) return;
   auto dash = hours->find('-');
   std::string_view h = *hours;
-  auto start = dash == std::string::npos ? std::nullopt : parse_hhmm(h.substr(0, dash));
+  std::optional<int> start;
+  if (dash != std::string::npos) start = parse_hhmm(h.substr(0, dash));
   auto end_text = dash == std::string::npos ? std::string_view{} : h.substr(dash + 1);
   auto end = end_text == "24:00" ? std::optional<int>(24 * 60) : parse_hhmm(end_text);
   if (!start || !end || *start >= *end) {
