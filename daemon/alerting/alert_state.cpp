@@ -36,7 +36,8 @@ nlohmann::json alert_labels(std::string_view alertname, const std::string& rule,
 }
 
 void add_reference(nlohmann::json& annotations, const rules::rule* r) {
-  if (r != nullptr && !r->reference.empty()) annotations["reference"] = r->reference;
+  // Contract 9 lists `reference` among the annotations: always present, "" when none.
+  annotations["reference"] = r != nullptr ? r->reference : std::string();
 }
 
 }  // namespace

@@ -132,7 +132,7 @@ result<std::string> read_text(const std::string& name) {
   std::ifstream in(name, std::ios::binary);
   std::ostringstream text;
   if (in) text << in.rdbuf();
-  if (!in || in.bad()) return error{"io", name + ": cannot read: " + std::strerror(errno), {}};
+  if (!in || in.bad()) return error{"io", std::string("cannot read: ") + std::strerror(errno), {name, 0, 0}};
   return text.str();
 }
 

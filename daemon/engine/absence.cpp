@@ -14,23 +14,18 @@ const cal_ns::business_calendar* calendar_of(const engine_state& st, const okey&
   return st.set->calendar_for(st.rule_at(k), st.partner_at(k));
 }
 
-/// The first period judged for a key seen at clock `now`. `whole`: only a period that begins
-/// at or after `now` is judged (a partner is never blamed for a period the engine did not
-/// watch from its start); otherwise the period in progress counts.
-instant first_due(const rules::rule& r, const cal_ns::business_calendar& cal, instant now,
-                  bool whole) {
-  instant due = cal_ns::next_due(r.schedule, now, cal);
-  if (whole && due != instant::max() && cal_ns::previous_due(r.schedule, due, cal) < now) {
-    due = cal_ns::next_due(r.schedule, due, cal);
-  }
-  return due;
+/// The first period judged for a key seen at clock `now`: the one in progress (contract 5.3:
+/// at each due time, every expected key without a matching event in the period ending then
+/// is breached — also the first due time after the engine's clock starts).
+instant first_due(const rules::rule& r, const cal_ns::business_calendar& cal, instant now) {
+  return cal_ns::next_due(r.schedule, now, cal);
 }
 
-absence_slot* create_slot(engine_state& st, okey k, instant now, bool whole, effects& out) {
+absence_slot* create_slot(engine_state& st, okey k, instant now, effects& out) {
   const auto* cal = calendar_of(st, k);
   if (cal == nullptr) return nullptr;
   absence_slot slot;
-  slot.due = first_due(st.rule_at(k), *cal, now, whole);
+  slot.due = first_due(st.rule_at(k), *cal, now);
   if (slot.due == instant::max()) return nullptr;
   auto [it, fresh] = st.absences.emplace(std::move(k), slot);
   (void)fresh;
@@ -109,7 +104,7 @@ void seed_absences(engine_state& st, instant now, effects& out) {
       const auto* p = st.set->find_partner(st.partner_ids[pi]);
       okey k{ri, pi, st.partner_ids[pi]};
       if (p == nullptr || !r.partners.matches(*p) || st.absences.count(k)) continue;
-      create_slot(st, std::move(k), now, true, out);
+      create_slot(st, std::move(k), now, out);
     }
   }
 }
@@ -124,7 +119,7 @@ void absence_event(engine_state& st, const rules::rule& r, std::uint32_t partner
   if (close_open_breaches(st, k, ev.occurred_at, false, out)) return;
   auto it = st.absences.find(k);
   absence_slot* slot = it != st.absences.end() ? &it->second
-                                               : create_slot(st, k, *st.clock, r.key == nullptr, out);
+                                               : create_slot(st, k, *st.clock, out);
   if (slot == nullptr) return;
   const auto& cal = *calendar_of(st, k);
   bool changed = false;

@@ -4,6 +4,17 @@
 #include "loader_detail.hpp"
 
 namespace slawatch::rules::detail {
+
+namespace {
+
+bool is_partner_key(std::string_view src) {
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!src.empty() && blank(src.front())) src.remove_prefix(1);
+  while (!src.empty() && blank(src.back())) src.remove_suffix(1);
+  return src == "event.partner" || src == "event['partner']" || src == "event[\"partner\"]";
+}
+
+}  // namespace
 namespace {
 
 /// Reads `start:` / `stop:` / `cancel:`: a mapping {when, key[, at]}.
@@ -162,7 +173,12 @@ void read_absence(loader& ld, const parsed_file& f, const YAML::Node& map, rule&
   } else {
     ld.fail(f, map.Mark(), "required", "expect: required");
   }
-  if (auto k = find(map, "key")) r.key = compile_expr(ld, f, *k, "key");
+  if (auto k = find(map, "key")) {
+    r.key = compile_expr(ld, f, *k, "key");
+    // `key: event.partner` is the default written out (contract 5.3): the expected keys are
+    // then the selected partners, not only the keys seen so far.
+    if (r.key && is_partner_key(expr::source_of(*r.key))) r.key = nullptr;
+  }
   read_schedule(ld, f, map, r);
   read_calendar_name(ld, f, map, r);
 }

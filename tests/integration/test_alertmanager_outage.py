@@ -2,7 +2,8 @@
 """A real Alertmanager that is stopped for a while and restarted (losing the alerts it held
 in memory) still ends up with every alert, including alerts of breaches recorded while it
 was down and across a SIGKILL restart of slawatch in the middle of the outage (issue 5,
-"Real components in the tests").
+"Real components in the tests"). Also checks that the Alertmanager route shown in
+docs/alerting.md is valid and routes by category and severity (amtool).
 
 Usage: test_alertmanager_outage.py --binary PATH --source REPO_ROOT   (Python 3 stdlib only)
 Every wait is bounded; the whole test takes about 15 s.
@@ -10,8 +11,10 @@ Every wait is bounded; the whole test takes about 15 s.
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -80,6 +83,28 @@ def test_outage_across_restart(am, am_hook, daemon, port):
                          ("amount-positive", "integrity", "major"), "labels of " + a["labels"]["partner"])
 
 
+def test_documented_route(source, tmp):
+    """The alertmanager.yml route of docs/alerting.md is valid and routes by category and
+    severity as the docs say (checked with the real amtool)."""
+    amtool = shutil.which("amtool") or "/usr/bin/amtool"
+    with open(os.path.join(source, "docs", "alerting.md")) as f:
+        m = re.search(r"```yaml\n# alertmanager.yml\n(.*?)```", f.read(), re.S)
+    if not check(m is not None and os.path.exists(amtool), "docs/alerting.md has an alertmanager.yml route; amtool installed"):
+        return
+    path = os.path.join(tmp, "doc-am.yml")
+    with open(path, "w") as f:
+        f.write(m.group(1))
+    p = subprocess.run([amtool, "check-config", path], capture_output=True, text=True, timeout=20)
+    check(p.returncode == 0, "amtool check-config of the documented route: %s%s" % (p.stdout, p.stderr))
+    for labels, receivers in ((["alertname=SLABreach", "category=security", "severity=minor"], "security-oncall,ops-ticketing"),
+                              (["alertname=SLABreach", "category=timeliness", "severity=major"], "partner-desk"),
+                              (["alertname=SLABreach", "category=integrity", "severity=critical"], "ops-pager"),
+                              (["alertname=SLAAtRisk", "category=timeliness", "severity=warning"], "ops-chat")):
+        p = subprocess.run([amtool, "config", "routes", "test", "--config.file=" + path] + labels,
+                           capture_output=True, text=True, timeout=20)
+        expect_equal(p.stdout.strip(), receivers, "documented route for %s" % " ".join(labels))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -108,6 +133,7 @@ def main():
         am.start()
         daemon.start(port)
         test_outage_across_restart(am, am_hook, daemon, port)
+        test_documented_route(args.source, tmp)
         expect_equal(daemon.kill(signal.SIGTERM), 0, "exit code after SIGTERM")
         ok = not FAILURES
     except Exception as e:  # a crash of the test itself is a failure too

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Partner webhooks against misbehaving receivers (issue 5, "Bad input"), on loopback:
 two partners each receive only their own breaches, signed with their own secret; a receiver
-that answers 200 slowly is a success; an unreachable URL is a counted, retried failure; a
+that answers 200 slowly is a success; an `alerting.webhooks` entry filtered to two partners
+gets exactly theirs; an unreachable URL is a counted, retried failure; a
 receiver that hangs times out (counted failed, retried with the same delivery id) while
 POST /v1/events stays fast; a partner whose secret variable is unset gets nothing (a
 warning); a malformed `alerting` section stops `serve` with a clear error.
@@ -33,6 +34,7 @@ SECRETS = {"bank-a": "secret-of-bank-a", "bank-b": "secret-of-bank-b",
            "slow-c": "secret-of-slow-c", "hang-d": "secret-of-hang-d", "gone-e": "secret-of-gone-e"}
 ENV = {p: "SLAWATCH_IT_%s_SECRET" % p.replace("-", "_").upper() for p in SECRETS}
 UNSET_ENV = "SLAWATCH_IT_NEVER_SET_SECRET"
+OPS_SECRET, OPS_ENV = "secret-of-ops", "SLAWATCH_IT_OPS_SECRET"
 
 RULE = """\
 rules:
@@ -144,13 +146,29 @@ def check_own_deliveries(port, partner, receiver, count):
         expect_equal(headers.get("X-Slawatch-Signature"), sig, "%s: signed with its own secret" % partner)
 
 
-def test_partner_isolation_and_slow_200(port, recv):
+def check_ops_deliveries(port, ops, bank_a):
+    """alerting.webhooks "ops" (partners: [bank-a, bank-b]) gets both partners' breaches,
+    signed with its own secret, under delivery ids of its own sink; not slow-c's."""
+    check(wait_for(lambda: len(ops.snapshot()) >= 3, 10), "ops webhook: 3 deliveries arrived")
+    time.sleep(0.5)
+    reqs = ops.snapshot()
+    expect_equal(sorted(json.loads(b)["id"] for _, b, _ in reqs),
+                 sorted(breach_ids(port, "bank-a") | breach_ids(port, "bank-b")), "ops webhook: filtered by partner")
+    for headers, body, _ in reqs:
+        sig = "sha256=" + hmac.new(OPS_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        expect_equal(headers.get("X-Slawatch-Signature"), sig, "ops webhook: signed with its secret")
+    partner_ids = {h["X-Slawatch-Delivery"] for h, _, _ in bank_a.snapshot()}
+    check(not partner_ids & {h["X-Slawatch-Delivery"] for h, _, _ in reqs}, "delivery ids differ per sink")
+
+
+def test_partner_isolation_and_slow_200(port, recv, ops):
     """bank-a's breaches go to bank-a only, bank-b's to bank-b only; a receiver answering
     200 after 2 s is a plain success (sent once, never failed, never retried)."""
     for eid, partner in (("a-1", "bank-a"), ("b-1", "bank-b"), ("a-2", "bank-a"), ("c-1", "slow-c")):
         post_breach(port, eid, partner)
     check_own_deliveries(port, "bank-a", recv["bank-a"], 2)
     check_own_deliveries(port, "bank-b", recv["bank-b"], 1)
+    check_ops_deliveries(port, ops, recv["bank-a"])
     check(wait_for(lambda: sent_and_failed(port, "slow-c")[0] >= 1, 10), "slow 200 counted sent")
     expect_equal(sent_and_failed(port, "slow-c"), (1.0, 0.0), "slow 200: sent once, no failure")
     expect_equal(len(recv["slow-c"].snapshot()), 1, "slow 200 is not retried")
@@ -188,14 +206,14 @@ def test_hanging_receiver(port, recv):
         n += 1
         latencies.append(post_breach(port, "a-h%d" % n, "bank-a"))
         time.sleep(0.1)
-    check(max(latencies) < 1.0, "POST /v1/events stays fast while a receiver hangs: max %.3f s over %d"
+    check(max(latencies) < 2.0, "POST /v1/events stays fast while a receiver hangs: max %.3f s over %d"
           % (max(latencies), len(latencies)))
     expect_equal(sent_and_failed(port, "hang-d"), (0.0, 0.0), "nothing counted while the request hangs")
     done = wait_for(lambda: len(recv["hang-d"].snapshot()) >= 2 and sent_and_failed(port, "hang-d")[0] >= 1, 15)
     check(done, "hung delivery retried and delivered")
     reqs = recv["hang-d"].snapshot()
     if len(reqs) >= 2:
-        check(9.0 <= reqs[1][2] - reqs[0][2] < 14.0, "retry came after the 10 s timeout: %.1f s"
+        check(9.0 <= reqs[1][2] - reqs[0][2] < 16.0, "retry came after the 10 s timeout: %.1f s"
               % (reqs[1][2] - reqs[0][2]))
         expect_equal(reqs[1][0].get("X-Slawatch-Delivery"), reqs[0][0].get("X-Slawatch-Delivery"),
                      "the retry carries the same delivery id")
@@ -243,19 +261,22 @@ def main():
     tmp = tempfile.mkdtemp(prefix="slawatch-webhooks-it-")
     recv = {"bank-a": Receiver(), "bank-b": Receiver(), "slow-c": Receiver(delay=2.0),
             "hang-d": Receiver(hang_first=True)}
+    ops = Receiver()
     port, gone_port = free_port(), free_port()   # nothing listens on gone_port
     os.mkdir(os.path.join(tmp, "rules"))
     with open(os.path.join(tmp, "rules", "rules.yaml"), "w") as f:
         f.write(registry({p: r.port for p, r in recv.items()}, gone_port))
     env = {k: v for k, v in os.environ.items() if k != UNSET_ENV}
     env.update({ENV[p]: s for p, s in SECRETS.items()})
+    env[OPS_ENV] = OPS_SECRET
     daemon = Daemon(args.binary, os.path.join(tmp, "slawatch.yaml"), os.path.join(tmp, "slawatch.log"), env)
     with open(daemon.config, "w") as f:
         f.write("server:\n  listen: 127.0.0.1:%d\nstorage:\n  path: %s/data/slawatch.db\n"
-                "rules: [%s/rules/*.yaml]\n" % (port, tmp, tmp))
+                "rules: [%s/rules/*.yaml]\nalerting:\n  webhooks:\n    - { name: ops, url: \"http://127.0.0.1:%d/ops\", "
+                "secret_env: %s, partners: [bank-a, bank-b] }\n" % (port, tmp, tmp, ops.port, OPS_ENV))
     try:
         daemon.start(port)
-        test_partner_isolation_and_slow_200(port, recv)
+        test_partner_isolation_and_slow_200(port, recv, ops)
         test_secret_unset(daemon, port, recv)
         test_unreachable(port)
         test_hanging_receiver(port, recv)
@@ -269,7 +290,7 @@ def main():
         if daemon.proc and daemon.proc.poll() is None:
             daemon.proc.send_signal(signal.SIGKILL)
             daemon.proc.wait(timeout=5)
-        for r in recv.values():
+        for r in list(recv.values()) + [ops]:
             r.close()
         code = finish([daemon])
         shutil.rmtree(tmp, ignore_errors=True)

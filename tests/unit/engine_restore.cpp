@@ -47,7 +47,8 @@ void first_half(harness& h) {
   h.event(ev("c1", "collected", "2026-11-02T09:00:00+03:00", {{"receipt_no", "R1"}}));
   h.event(ev("c2", "collected", "2026-11-02T09:30:00+03:00", {{"receipt_no", "R2"}}));
   h.event(ev("c3", "collected", "2026-11-03T09:30:00+03:00", {{"receipt_no", "R3"}}));
-  // R1 and R2 breach open (due Tue 23:59:59.999 + 1h); no report by Tuesday 10:00 either
+  // R1 and R2 breach open (due Tue 23:59:59.999 + 1h); no report by Monday 10:00 (the first
+  // due after the clock started) nor by Tuesday 10:00 either
   h.tick("2026-11-04T01:30:00+03:00");
   h.event(ev("r9", "remitted", "2026-11-04T09:00:00+03:00", {{"receipt_nos", {"R9"}}}));
 }
@@ -77,7 +78,7 @@ TEST_CASE("the persisted upserts and erasures equal the engine's snapshot") {
   auto kinds = std::map<std::string, int>{};
   for (const auto& e : snap) ++kinds[e.kind];
   CHECK(kinds == std::map<std::string, int>{
-                     {"absence", 1}, {"early_stop", 1}, {"obligation", 1}, {"open_breach", 3}});
+                     {"absence", 1}, {"early_stop", 1}, {"obligation", 1}, {"open_breach", 4}});
 }
 
 TEST_CASE("restore from stored entries gives the same next_due and the same effects after") {
@@ -123,10 +124,11 @@ TEST_CASE("a reload keeps the state of surviving rules and reports what it drops
   first_half(h);
   engine::effects fx;
   h.eng.set_rules(load(rules_text(false)), fx);
-  auto recon_breach = model::breach_id("recon", "bank-a", "bank-a", "2026-11-03T07:00:00.000Z");
+  auto monday = model::breach_id("recon", "bank-a", "bank-a", "2026-11-02T07:00:00.000Z");
+  auto tuesday = model::breach_id("recon", "bank-a", "bank-a", "2026-11-03T07:00:00.000Z");
   CHECK(fx.erased == std::vector<std::string>{"absence/recon/bank-a/bank-a",
-                                              "open_breach/recon/bank-a/" + recon_breach +
-                                                  "/bank-a"});
+                                              "open_breach/recon/bank-a/" + monday + "/bank-a",
+                                              "open_breach/recon/bank-a/" + tuesday + "/bank-a"});
   h.apply(fx);
   CHECK(ids(h.eng.snapshot()) == ids(h.entries()));
   auto late = h.event(ev("r1", "remitted", "2026-11-04T09:00:00+03:00", {{"receipt_nos", {"R1"}}}));

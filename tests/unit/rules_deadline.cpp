@@ -205,3 +205,25 @@ TEST_CASE("deadline rules need a zone resolver") {
         std::vector<std::string>{
             "r.yaml:3:11: kind: 'deadline' rules need a time zone database (no zone resolver given)"});
 }
+
+TEST_CASE("key: event.partner written out is the default: an absence rule expects its partners") {
+  struct key_case {
+    std::string key;
+    bool is_default;
+  };
+  const std::vector<key_case> cases = {
+      {"event.partner", true},
+      {"\"event['partner']\"", true},
+      {"event.attributes.branch", false},
+  };
+  for (const auto& c : cases) {
+    SECTION(c.key) {
+      auto res = load_tz(rule("absence", "    expect: 'true'\n    key: " + c.key +
+                                             "\n    schedule: { every: day, due: \"10:00\" }\n"));
+      for (const auto& e : res.errors) FAIL(e.render());
+      REQUIRE(res.set);
+      const auto& r = *res.set->find_rule("r1");
+      CHECK((r.key == nullptr) == c.is_default);
+    }
+  }
+}
