@@ -2,6 +2,7 @@
 #include <limits>
 #include <fmt/format.h>
 #include "ops.hpp"
+#include "slawatch/model/time.hpp"
 
 namespace slawatch::expr::detail {
 
@@ -213,7 +214,35 @@ bool values_equal(const value& a, const value& b) {
   }
 }
 
-bool apply_binary(op o, const value& l, const value& r, value& out, std::string& err) {
+namespace {
+
+/// The stamped and partner-sent times of an event are RFC 3339 strings in its JSON. Where a
+/// string meets a timestamp (or two strings are subtracted) and the string is a valid RFC 3339
+/// timestamp, it is read as that instant, so `event.received_at - event.occurred_at` is a
+/// duration and `event.occurred_at < timestamp('...')` compares instants (extension, see
+/// docs/expressions.md). Anything else keeps CEL's strict typing.
+std::optional<value> as_instant(const value& v) {
+  if (v.kind() != T::string_type) return std::nullopt;
+  auto t = timefmt::parse_rfc3339(v.as_string());
+  if (!t) return std::nullopt;
+  return value(*t);
+}
+
+}  // namespace
+
+bool apply_binary(op o, const value& l0, const value& r0, value& out, std::string& err) {
+  std::optional<value> lt, rt;
+  if (l0.kind() == T::timestamp_type) {
+    rt = as_instant(r0);
+  } else if (r0.kind() == T::timestamp_type) {
+    lt = as_instant(l0);
+  } else if (o == op::sub && l0.kind() == T::string_type && r0.kind() == T::string_type) {
+    lt = as_instant(l0);
+    rt = as_instant(r0);
+    if (!lt || !rt) lt.reset(), rt.reset();
+  }
+  const value& l = lt ? *lt : l0;
+  const value& r = rt ? *rt : r0;
   if (o == op::eq || o == op::ne) {  // heterogeneous equality is false, never an error
     out = value(values_equal(l, r) == (o == op::eq));
     return true;

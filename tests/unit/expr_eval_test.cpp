@@ -298,7 +298,16 @@ TEST_CASE("timestamp and duration arithmetic") {
        "true"},
       {"timestamp(event.occurred_at) + event.attributes.count",
        "error: no matching overload for '+' applied to (timestamp, int)"},
-      {"timestamp(event.occurred_at) < event.occurred_at",
+      // RFC 3339 strings meet timestamps as instants (extension: event times are JSON strings)
+      {"timestamp(event.occurred_at) < event.occurred_at", "false"},
+      {"event.occurred_at < timestamp('2026-11-26T07:00:00Z')", "true"},
+      {"event.occurred_at == timestamp('2026-11-26T06:15:00Z')", "true"},
+      {"event.occurred_at - event.occurred_at", R"(duration("0s"))"},
+      {"event.occurred_at + duration('1h') == timestamp('2026-11-26T07:15:00Z')",
+       "error: no matching overload for '+' applied to (string, duration)"},
+      {"event.type - event.occurred_at",
+       "error: no matching overload for '-' applied to (string, string)"},
+      {"timestamp(event.occurred_at) < event.type",
        "error: no matching overload for '<' applied to (timestamp, string)"},
       {"timestamp('2262-01-01T00:00:00Z') + duration('87600h')", "error: timestamp out of range"},
   });
