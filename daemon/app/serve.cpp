@@ -166,6 +166,10 @@ step_errors start_http(daemon_state& d) {
   deps.log = d.log.sink();
   // Open while authentication is off (loopback only); admin-only once auth exists.
   deps.reload = [&d] { return d.loader->reload("POST /-/reload"); };
+  // Open while authentication is off (loopback only); officer-only once auth exists.
+  deps.waive = [&d](std::string id, std::string reason, ingest::waive_completion done) {
+    return d.pipeline->waive(std::move(id), std::move(reason), std::move(done));
+  };
   d.router = std::make_unique<http::router>(std::move(deps));
   http::server_options o;
   o.host = d.cfg.listen_host;

@@ -12,6 +12,7 @@ struct route_match {
   bool found = false;
   std::string_view allow;   ///< the method the path takes
   std::string id;           ///< the {id} segment when the route has one
+  bool waive = false;       ///< /v1/breaches/{id}/waive
 };
 
 route_match match_route(const std::string& path) {
@@ -25,6 +26,11 @@ route_match match_route(const std::string& path) {
   if (path.starts_with(breaches_prefix)) {
     std::string id = path.substr(breaches_prefix.size());
     if (!id.empty() && id.find('/') == std::string::npos) return {true, "GET", id};
+    constexpr std::string_view waive_suffix = "/waive";
+    if (id.ends_with(waive_suffix)) {
+      id.resize(id.size() - waive_suffix.size());
+      if (!id.empty() && id.find('/') == std::string::npos) return {true, "POST", id, true};
+    }
   }
   return {};
 }
@@ -82,6 +88,8 @@ void router::dispatch(request& req, const target& t, responder& done) {
     done(get_obligations(t));
   } else if (t.path == "/v1/notifications") {
     done(get_notifications(deps_.readers, t, deps_.log));
+  } else if (m.waive) {
+    post_waive(req, m.id, std::move(done));
   } else if (!m.id.empty()) {
     done(get_breach(m.id));
   } else if (t.path == "/-/reload") {

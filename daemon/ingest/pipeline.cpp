@@ -14,9 +14,16 @@
 namespace slawatch::ingest {
 namespace detail {
 
+struct waive_request {
+  std::string id, reason;
+  waive_completion done;
+};
+
+/// A batch of events, or a waive (which always runs alone in its transaction).
 struct job {
   std::vector<model::event> events;
   completion done;
+  std::optional<waive_request> waive = std::nullopt;
 };
 
 double seconds_between(instant from, instant to) {
@@ -176,6 +183,13 @@ struct pipeline::impl {
     std::vector<detail::job> group;
     std::size_t events = 0;
     while (!queue_.empty()) {
+      // A waive runs alone: breaches of earlier batches are then committed and findable.
+      if (queue_.front().waive && !group.empty()) break;
+      if (queue_.front().waive) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+        break;
+      }
       const auto n = queue_.front().events.size();
       if (!group.empty() && events + n > opts_.max_events_per_commit) break;
       events += n;
@@ -265,7 +279,56 @@ struct pipeline::impl {
     count_effects(g, commit_seconds);
   }
 
+  /// One waive in its own transaction; metrics after the commit.
+  void process_waive(detail::waive_request& w) {
+    waive_result res;
+    bool was_open = false;
+    detail::group_effects g;
+    const auto started = std::chrono::steady_clock::now();
+    auto written = transact(g, [&]() -> result<bool> {
+      const instant at = now();
+      auto r = store_->waive_breach(w.id, w.reason, at);
+      if (!r) return r.err();
+      res.status = r->status;
+      res.breach = std::move(r->before);
+      if (r->status != store::waive_status::waived) return true;
+      was_open = res.breach->status == model::breach_status::open;
+      res.breach->status = model::breach_status::waived;
+      res.breach->waived_reason = w.reason;
+      res.breach->waived_at = at;
+      engine::effects step;
+      engine_.on_waive(res.breach->rule, res.breach->partner,
+                       store::breach_decided_at(*res.breach), step);
+      detail::absorb(g, step, engine_);
+      return true;
+    }, /*skip_if_empty=*/false);
+    if (!written) {
+      res = waive_result{false, written.err().message, store::waive_status::waived, {}};
+    } else {
+      res.stored = true;
+      if (res.status == store::waive_status::waived) {
+        count_waive(*res.breach, was_open, g, seconds_since(started));
+      }
+    }
+    try {
+      if (w.done) w.done(std::move(res));
+    } catch (...) {   // a completion's failure is its caller's; the writer goes on
+    }
+  }
+
+  void count_waive(const model::breach& b, bool was_open, const detail::group_effects& g,
+                   double seconds) {
+    if (metrics_ == nullptr) return;
+    metrics_->outcome({b.rule, b.partner, model::outcome_kind::waived, store::breach_decided_at(b)});
+    if (was_open) metrics_->breach_closed(b);
+    count_effects(g, seconds);
+  }
+
   void process(std::vector<detail::job>& group) {
+    if (group.size() == 1 && group.front().waive) {
+      process_waive(*group.front().waive);
+      return;
+    }
     std::vector<batch_result> results(group.size());
     detail::group_effects g;
     const auto started = std::chrono::steady_clock::now();
@@ -344,6 +407,18 @@ bool pipeline::submit(std::vector<model::event> events, completion done) {
     }
     impl_->queued_events_ += n;
     impl_->queue_.push_back({std::move(events), std::move(done)});
+  }
+  impl_->cv_.notify_one();
+  return true;
+}
+
+bool pipeline::waive(std::string id, std::string reason, waive_completion done) {
+  {
+    std::lock_guard lock(impl_->mu_);
+    if (impl_->stopping_) return false;
+    detail::job j;
+    j.waive = detail::waive_request{std::move(id), std::move(reason), std::move(done)};
+    impl_->queue_.push_back(std::move(j));
   }
   impl_->cv_.notify_one();
   return true;

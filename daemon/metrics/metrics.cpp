@@ -282,6 +282,12 @@ void registry::restore(const std::vector<store::breach_count>& breaches,
     impl_->outcomes
         .Add({{"rule", c.rule}, {"partner", c.partner}, {"outcome", std::string(model::to_string(c.kind))}})
         .Increment(static_cast<double>(c.total));
+    // Storage moves a waived outcome out of 'breached'; the counter never gave it back while
+    // running (counters do not go down), so the restored breached series counts it too.
+    if (c.kind == model::outcome_kind::waived) {
+      impl_->outcomes.Add({{"rule", c.rule}, {"partner", c.partner}, {"outcome", "breached"}})
+          .Increment(static_cast<double>(c.total));
+    }
   }
 }
 

@@ -80,7 +80,7 @@ nlohmann::json breach::to_json() const {
   using json = nlohmann::json;
   json labels_json = json::object();
   for (const auto& [k, v] : labels) labels_json[k] = v;
-  return {{"id", id},
+  json j = {{"id", id},
           {"rule", rule},
           {"rule_version", rule_version},
           {"kind", kind},
@@ -97,6 +97,9 @@ nlohmann::json breach::to_json() const {
           {"message", message},
           {"evidence", evidence.is_object() ? evidence : json::object()},
           {"labels", labels_json}};
+  if (waived_reason) j["waived_reason"] = *waived_reason;
+  if (waived_at) j["waived_at"] = timefmt::format_with_offset(*waived_at, 0);
+  return j;
 }
 
 std::optional<breach> breach::from_json(const nlohmann::json& j) {
@@ -121,6 +124,10 @@ std::optional<breach> breach::from_json(const nlohmann::json& j) {
     if (const auto it = j.find("evidence"); it != j.end() && it->is_object()) b.evidence = *it;
     if (const auto it = j.find("labels"); it != j.end() && !it->is_null())
       b.labels = it->get<std::map<std::string, std::string>>();
+    if (const auto it = j.find("waived_reason"); it != j.end() && it->is_string())
+      b.waived_reason = it->get<std::string>();
+    if (const auto it = j.find("waived_at"); it != j.end() && it->is_string())
+      b.waived_at = timefmt::parse_rfc3339(it->get<std::string>());
     return b;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;

@@ -84,6 +84,8 @@ class sqlite_store final : public store {
   result<bool> add_outcomes(const std::vector<model::outcome>& outcomes) override;
   result<bool> put_breach(const model::breach& b) override;
   result<std::optional<model::breach>> update_breach(const breach_change& u) override;
+  result<waive_result> waive_breach(const std::string& id, const std::string& reason,
+                                    instant at) override;
   result<bool> put_state(const std::vector<state_row>& upserts) override;
   result<bool> erase_state(const std::vector<std::string>& ids) override;
 

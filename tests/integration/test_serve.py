@@ -274,6 +274,29 @@ def test_metrics(port, accepted, breached, met):
     return text
 
 
+def test_waive(daemon, port):
+    b = [x for x in all_breaches(port) if x["key"] == "e-3"][0]
+    path = "/v1/breaches/%s/waive" % b["id"]
+    status, _, data = request(port, "POST", path, json.dumps({"reason": "test waiver secret-xyz"}),
+                              "application/json")
+    body = json.loads(data)
+    expect_equal((status, body["status"], body["waived_reason"]), (200, "waived", "test waiver secret-xyz"),
+                 "waive answers the waived breach")
+    status, one, _ = get_json(port, "/v1/breaches/" + b["id"])
+    expect_equal((status, one["status"]), (200, "waived"), "GET shows the breach waived")
+    status, _, data = request(port, "POST", path, json.dumps({"reason": "again"}), "application/json")
+    expect_equal((status, json.loads(data)), (409, {"error": "breach already waived"}), "second waive")
+    status, _, data = request(port, "POST", path, json.dumps({}), "application/json")
+    expect_equal((status, json.loads(data)), (400, {"error": "reason: required"}), "waive without reason")
+    _, _, data = request(port, "GET", "/metrics")
+    expect_equal(metric_value(data.decode(), "slawatch_rule_outcomes_total",
+                              {"rule": "amount-positive", "outcome": "waived"}), 1, "waived outcomes")
+    with open(daemon.log_path, "rb") as f:
+        log = f.read().decode(errors="replace")
+    check('"audit":"waiver"' in log, "the waive is logged for audit")
+    check("secret-xyz" not in log, "the reason is never logged")
+
+
 def test_crash_and_restart(daemon, port):
     batch = [event("k-%03d" % i, amount=(-1 if i % 10 == 0 else 5)) for i in range(200)]
     status, body, _ = post_events(port, batch)
@@ -374,6 +397,7 @@ def main():
         test_keep_alive(port)
         # accepted: e-1..e-6, n-1, t-1, big-0; breached: e-3, e-4, e-6
         test_metrics(port, accepted=9, breached=3, met=6)
+        test_waive(daemon, port)
         test_crash_and_restart(daemon, port)
         test_sigterm_during_request(daemon, port)
         test_cli(args.binary, tmp, config)

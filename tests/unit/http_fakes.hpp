@@ -78,6 +78,10 @@ struct harness {
   instant now = instant{std::chrono::seconds(1795000000)};
   http::reload_outcome next_reload;   // what POST /-/reload's reloader answers
   int reloads = 0;
+  std::vector<std::pair<std::string, std::string>> waives;   // (id, reason) queued
+  std::vector<ingest::waive_completion> pending_waives;
+  bool accept_waives = true;
+  std::vector<nlohmann::json> logs;   // {"level", "msg", fields...} per log line
 
   explicit harness(std::uint64_t max_events = 10000) {
     model::partner p;
@@ -104,6 +108,17 @@ struct harness {
     d.reload = [this] {
       ++reloads;
       return next_reload;
+    };
+    d.waive = [this](std::string id, std::string reason, ingest::waive_completion done) {
+      if (!accept_waives) return false;
+      waives.emplace_back(std::move(id), std::move(reason));
+      pending_waives.push_back(std::move(done));
+      return true;
+    };
+    d.log = [this](std::string_view level, std::string_view msg, nlohmann::json fields) {
+      fields["level"] = level;
+      fields["msg"] = msg;
+      logs.push_back(std::move(fields));
     };
     router = std::make_unique<http::router>(std::move(d));
   }

@@ -161,6 +161,15 @@ TEST_CASE("restore sets counters and open gauges from stored totals") {
   CHECK(has_line(text, R"(slawatch_rule_outcomes_total{outcome="met",partner="bank-a",rule="r1"} 40)"));
 }
 
+TEST_CASE("restored waived outcomes count in breached too, as they did while running") {
+  metrics::registry m("0.1.0", "abc");
+  m.restore({}, {{"r1", "bank-a", model::outcome_kind::breached, 4},
+                 {"r1", "bank-a", model::outcome_kind::waived, 1}});
+  const auto text = m.serialize();
+  CHECK(has_line(text, R"(slawatch_rule_outcomes_total{outcome="breached",partner="bank-a",rule="r1"} 5)"));
+  CHECK(has_line(text, R"(slawatch_rule_outcomes_total{outcome="waived",partner="bank-a",rule="r1"} 1)"));
+}
+
 TEST_CASE("process metrics describe this process") {
   metrics::registry m("0.1.0", "abc");
   const auto text = m.serialize();

@@ -56,6 +56,9 @@ struct router_deps {
   /// Validates and swaps in the rule files (POST /-/reload); blocks until the new set is
   /// active or refused. Empty → 503 {"error": "reload: not available"}.
   std::function<reload_outcome()> reload;
+  /// Queues a waive (ingest::pipeline::waive); false = stopping (503). Empty → 503
+  /// {"error": "waive: not available"}.
+  std::function<bool(std::string id, std::string reason, ingest::waive_completion)> waive;
 };
 
 /// Called exactly once per request, possibly on another thread (the ingest writer thread
@@ -85,6 +88,10 @@ class router {
   void submit_batch(std::shared_ptr<ingest::prepared_batch> batch, responder reply);
   response get_breaches(const target& t);
   response get_breach(const std::string& id);
+  /// POST /v1/breaches/{id}/waive (waive_route.cpp). Errors (exact): 400 "reason: required",
+  /// "reason: expected a string", "reason: longer than 1000 characters", "body: expected a
+  /// JSON object", "body: <parse error>"; 404 "breach not found"; 409 "breach already waived".
+  void post_waive(request& req, const std::string& id, responder done);
   response get_obligations(const target& t);
   response get_partners();
   response get_rules();

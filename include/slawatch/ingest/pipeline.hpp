@@ -32,6 +32,15 @@ struct batch_result {
 
 using completion = std::function<void(batch_result)>;
 
+/// What a waive (POST /v1/breaches/{id}/waive) did.
+struct waive_result {
+  bool stored = false;     ///< false: storage failed, nothing was changed
+  std::string error;       ///< when !stored
+  store::waive_status status = store::waive_status::waived;
+  std::optional<model::breach> breach;   ///< as stored after the waive (status waived)
+};
+using waive_completion = std::function<void(waive_result)>;
+
 /// Where breaches are notified (contract 9). Every inserted breach ("opened") and every
 /// closure ("closed") is written to the store's outbox in the same transaction, one item
 /// per matching sink: "alertmanager" (when any is configured), "webhook:<name>" for each
@@ -90,6 +99,13 @@ class pipeline {
   /// short (post to your executor). Returns false (and never calls `done`) when the queue
   /// is full or the pipeline is stopping.
   bool submit(std::vector<model::event> events, completion done);
+
+  /// Queues a waive of breach `id`, ordered with the batches: it runs in a transaction of
+  /// its own (store::waive_breach, then engine::on_waive at the breach's decision instant,
+  /// whose effects are persisted like any step). After commit: outcomes_total{waived} +1,
+  /// breaches_open −1 when it was open. `done` runs on the writer thread. False (and
+  /// `done` never called) when the pipeline is stopping.
+  bool waive(std::string id, std::string reason, waive_completion done);
 
   /// Swaps the rule set between two batches (reload); state entries the new set drops
   /// (engine::set_rules) are deleted in the next transaction.

@@ -42,6 +42,10 @@ struct breach {
   std::string message;
   nlohmann::json evidence = nlohmann::json::object();   ///< {"events": [...], "expected", "observed", "error"?}
   std::map<std::string, std::string> labels;
+  /// Set when an officer waived the breach (POST /v1/breaches/{id}/waive); rendered as
+  /// "waived_reason" and "waived_at" (UTC) only when set — an extension of contract 6.
+  std::optional<std::string> waived_reason;
+  std::optional<instant> waived_at;
 
   /// Contract 6 JSON: instants as RFC 3339 (occurred_at/due_at/completed_at with
   /// occurred_offset, detected_at in UTC "Z"), nulls for unset optionals.

@@ -63,6 +63,17 @@ struct breach_change {
   std::optional<double> delay_seconds;
 };
 
+/// What waive_breach() found.
+enum class waive_status { waived, not_found, already_waived };
+struct waive_result {
+  waive_status status = waive_status::waived;
+  std::optional<model::breach> before;   ///< the breach before the waive (unset: not found)
+};
+
+/// The instant a breach's outcome was decided at (the bucket it was counted in): due_at for
+/// deadline, absence and count-window aggregates, occurred_at otherwise (as the engine does).
+instant breach_decided_at(const model::breach& b);
+
 struct obligation_query {
   std::optional<std::string> partner, rule;
   int limit = 100;                       ///< 1..1000
@@ -145,6 +156,13 @@ class store {
   /// and document stay consistent. Returns the breach as it was before the change; nullopt
   /// (nothing written) when no breach has that id.
   virtual result<std::optional<model::breach>> update_breach(const breach_change& u) = 0;
+  /// Waives a breach inside the caller's transaction: status 'waived' in the column and the
+  /// document (with "waived_reason" and "waived_at" = `at`), and one outcome of its decision
+  /// bucket (breach_decided_at) moves from 'breached' to 'waived'. Nothing is written when
+  /// the id is unknown (not_found) or the breach is already waived (already_waived).
+  /// The default implementation fails with code "unsupported".
+  virtual result<waive_result> waive_breach(const std::string& id, const std::string& reason,
+                                            instant at);
   /// Inserts or replaces engine state entries by id.
   virtual result<bool> put_state(const std::vector<state_row>& upserts) = 0;
   /// Deletes engine state entries by id (unknown ids are ignored).
