@@ -10,12 +10,10 @@ Every wait is bounded; the whole test takes about 15 seconds.
 import argparse
 import datetime
 import os
-import shutil
 import signal
 import sys
 import tempfile
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_serve as base  # noqa: E402  (shared helpers: Daemon, request, metric_value, ...)
@@ -187,29 +185,14 @@ def main():
         f.write("server:\n  listen: 127.0.0.1:%d\nstorage:\n  path: %s/data/slawatch.db\n"
                 "rules: [%s/rules/*.yaml]\n" % (port, tmp, tmp))
     daemon = base.Daemon(args.binary, config, os.path.join(tmp, "slawatch.log"))
-    ok = False
-    try:
+    def scenario():
         daemon.start(port)
         test_timer_and_late_stop(port)
         test_future_skew(port)
         test_downtime(daemon, port)
         expect_equal(daemon.kill(signal.SIGTERM), 0, "exit code after SIGTERM")
-        ok = not FAILURES
-    except Exception as e:  # a crash of the test itself is a failure too
-        FAILURES.append("exception: %r" % e)
-        print("FAIL: exception %r" % e, flush=True)
-        traceback.print_exc(file=sys.stdout)
-    finally:
-        if daemon.proc and daemon.proc.poll() is None:
-            daemon.proc.kill()
-            daemon.proc.wait(timeout=5)
-        if not ok:
-            with open(daemon.log_path, "rb") as f:
-                sys.stdout.write("--- slawatch log (last 40 lines) ---\n")
-                sys.stdout.write(b"".join(f.readlines()[-40:]).decode(errors="replace"))
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("%s: %d failure(s) in %.1f s" % ("OK" if ok else "FAILED", len(FAILURES), time.monotonic() - started))
-    return 0 if ok else 1
+
+    return base.run_scenario(daemon, tmp, started, scenario)
 
 
 if __name__ == "__main__":

@@ -11,13 +11,11 @@ import argparse
 import datetime
 import json
 import os
-import shutil
 import signal
 import sys
 import tempfile
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_serve as base  # noqa: E402  (shared helpers: Daemon, request, metric_value, ...)
@@ -344,30 +342,15 @@ def main():
         f.write("server:\n  listen: 127.0.0.1:%d\nstorage:\n  path: %s/data/slawatch.db\nrules: [%s/*.yaml]\n"
                 % (port, tmp, rules_dir))
     daemon = base.Daemon(args.binary, config, os.path.join(tmp, "slawatch.log"))
-    ok = False
-    try:
+    def scenario():
         daemon.start(port)
         old = test_start(port)
         failed_ts = test_broken_reload(port, rules_path, old)
         new = test_sighup_reload(daemon, port, rules_path, old, failed_ts)
         test_reloads_during_ingestion(daemon, port, rules_dir, new)
         expect_equal(daemon.kill(signal.SIGTERM), 0, "exit code after SIGTERM")
-        ok = not FAILURES
-    except Exception as e:  # a crash of the test itself is a failure too
-        FAILURES.append("exception: %r" % e)
-        print("FAIL: exception %r" % e, flush=True)
-        traceback.print_exc(file=sys.stdout)
-    finally:
-        if daemon.proc and daemon.proc.poll() is None:
-            daemon.proc.kill()
-            daemon.proc.wait(timeout=5)
-        if not ok:
-            with open(daemon.log_path, "rb") as f:
-                sys.stdout.write("--- slawatch log (last 40 lines) ---\n")
-                sys.stdout.write(b"".join(f.readlines()[-40:]).decode(errors="replace"))
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("%s: %d failure(s) in %.1f s" % ("OK" if ok else "FAILED", len(FAILURES), time.monotonic() - started))
-    return 0 if ok else 1
+
+    return base.run_scenario(daemon, tmp, started, scenario)
 
 
 if __name__ == "__main__":

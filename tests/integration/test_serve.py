@@ -372,37 +372,13 @@ def test_cli(binary, tmp, config):
     check(code == 2 and "unknown flag '--nope'" in err, "bad flag: %d %r" % (code, err))
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", required=True)
-    ap.add_argument("--source", required=True)
-    args = ap.parse_args()
-    started = time.monotonic()
-    tmp = tempfile.mkdtemp(prefix="slawatch-it-")
-    port = free_port()
-    os.mkdir(os.path.join(tmp, "rules"))
-    with open(os.path.join(tmp, "rules", "test-rules.yaml"), "w") as f:
-        f.write(RULES)
-    config = os.path.join(tmp, "slawatch.yaml")
-    with open(config, "w") as f:
-        f.write("server:\n  listen: 127.0.0.1:%d\n  max_body_bytes: %d\n  max_events_per_request: 1000\n"
-                "storage:\n  path: %s/data/slawatch.db\nrules: [%s/rules/*.yaml]\n" % (port, MAX_BODY, tmp, tmp))
-    daemon = Daemon(args.binary, config, os.path.join(tmp, "slawatch.log"))
+def run_scenario(daemon, tmp, started, scenario):
+    """Runs `scenario()` against a started-or-not daemon; any exception is a failure. Always
+    kills a daemon still running, prints its last log lines on failure, removes `tmp`, and
+    prints the closing line. Returns the exit code for main()."""
     ok = False
     try:
-        daemon.start(port)
-        test_ingestion(port)
-        test_request_errors(port)
-        test_read_api(port)
-        test_keep_alive(port)
-        # accepted: e-1..e-6, n-1, t-1, big-0; breached: e-3, e-4, e-6
-        test_metrics(port, accepted=9, breached=3, met=6)
-        test_waive(daemon, port)
-        test_crash_and_restart(daemon, port)
-        test_sigterm_during_request(daemon, port)
-        test_cli(args.binary, tmp, config)
-        code = daemon.kill(signal.SIGTERM)
-        expect_equal(code, 0, "exit code after SIGTERM")
+        scenario()
         ok = not FAILURES
     except Exception as e:  # a crash of the test itself is a failure too
         FAILURES.append("exception: %r" % e)
@@ -419,6 +395,40 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
     print("%s: %d failure(s) in %.1f s" % ("OK" if ok else "FAILED", len(FAILURES), time.monotonic() - started))
     return 0 if ok else 1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--source", required=True)
+    args = ap.parse_args()
+    started = time.monotonic()
+    tmp = tempfile.mkdtemp(prefix="slawatch-it-")
+    port = free_port()
+    os.mkdir(os.path.join(tmp, "rules"))
+    with open(os.path.join(tmp, "rules", "test-rules.yaml"), "w") as f:
+        f.write(RULES)
+    config = os.path.join(tmp, "slawatch.yaml")
+    with open(config, "w") as f:
+        f.write("server:\n  listen: 127.0.0.1:%d\n  max_body_bytes: %d\n  max_events_per_request: 1000\n"
+                "storage:\n  path: %s/data/slawatch.db\nrules: [%s/rules/*.yaml]\n" % (port, MAX_BODY, tmp, tmp))
+    daemon = Daemon(args.binary, config, os.path.join(tmp, "slawatch.log"))
+    def scenario():
+        daemon.start(port)
+        test_ingestion(port)
+        test_request_errors(port)
+        test_read_api(port)
+        test_keep_alive(port)
+        # accepted: e-1..e-6, n-1, t-1, big-0; breached: e-3, e-4, e-6
+        test_metrics(port, accepted=9, breached=3, met=6)
+        test_waive(daemon, port)
+        test_crash_and_restart(daemon, port)
+        test_sigterm_during_request(daemon, port)
+        test_cli(args.binary, tmp, config)
+        code = daemon.kill(signal.SIGTERM)
+        expect_equal(code, 0, "exit code after SIGTERM")
+
+    return run_scenario(daemon, tmp, started, scenario)
 
 
 if __name__ == "__main__":
