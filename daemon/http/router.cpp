@@ -7,29 +7,31 @@ namespace slawatch::http {
 
 namespace detail {
 
-/// One route: a path pattern and the method it answers. `{id}` matches one path segment.
-struct route_match {
-  bool found = false;
-  std::string_view allow;   ///< the method the path takes
-  std::string id;           ///< the {id} segment when the route has one
-  bool waive = false;       ///< /v1/breaches/{id}/waive
-};
-
 route_match match_route(const std::string& path) {
   constexpr std::string_view breaches_prefix = "/v1/breaches/";
-  if (path == "/v1/events" || path == "/-/reload") return {true, "POST", {}};
-  if (path == "/v1/breaches" || path == "/v1/obligations" || path == "/v1/notifications" || path == "/v1/partners" || path == "/v1/rules" ||
-      path == "/metrics" ||
-      path == "/-/healthy" || path == "/-/ready") {
-    return {true, "GET", {}};
+  constexpr std::string_view reports_prefix = "/v1/reports/";
+  if (path == "/v1/events") return {true, "POST", {}, false, access::ingest};
+  if (path == "/-/reload") return {true, "POST", {}, false, access::admin};
+  if (path == "/v1/breaches" || path == "/v1/obligations" || path == "/v1/partners") {
+    return {true, "GET", {}, false, access::read_own};
+  }
+  if (path == "/v1/notifications" || path == "/v1/rules") return {true, "GET", {}, false, access::read_all};
+  if (path == "/v1/audit") return {true, "GET", {}, false, access::officer};
+  if (path == "/metrics") return {true, "GET", {}, false, access::metrics};
+  if (path == "/-/healthy" || path == "/-/ready") return {true, "GET", {}, false, access::open};
+  if (path.starts_with(reports_prefix)) {
+    std::string id = path.substr(reports_prefix.size());
+    if (!id.empty() && id.find('/') == std::string::npos) {
+      return {true, "GET", id, false, access::read_own, true};
+    }
   }
   if (path.starts_with(breaches_prefix)) {
     std::string id = path.substr(breaches_prefix.size());
-    if (!id.empty() && id.find('/') == std::string::npos) return {true, "GET", id};
+    if (!id.empty() && id.find('/') == std::string::npos) return {true, "GET", id, false, access::read_own};
     constexpr std::string_view waive_suffix = "/waive";
     if (id.ends_with(waive_suffix)) {
       id.resize(id.size() - waive_suffix.size());
-      if (!id.empty() && id.find('/') == std::string::npos) return {true, "POST", id, true};
+      if (!id.empty() && id.find('/') == std::string::npos) return {true, "POST", id, true, access::officer};
     }
   }
   return {};
@@ -86,6 +88,10 @@ void router::dispatch(request& req, const target& t, responder& done) {
     done(get_breaches(t));
   } else if (t.path == "/v1/obligations") {
     done(get_obligations(t));
+  } else if (m.report) {
+    get_report(req, t, m.id, std::move(done));
+  } else if (t.path == "/v1/audit") {
+    done(get_audit(t));
   } else if (t.path == "/v1/notifications") {
     done(get_notifications(deps_.readers, t, deps_.log));
   } else if (m.waive) {

@@ -128,6 +128,9 @@ request to_plain(bhttp::request<bhttp::string_body>&& req) {
   out.method = std::string(req.method_string());
   out.target = std::string(req.target());
   out.content_type = std::string(req[bhttp::field::content_type]);
+  out.authorization = std::string(req[bhttp::field::authorization]);
+  out.signature = std::string(req["X-Slawatch-Signature"]);
+  out.accept = std::string(req[bhttp::field::accept]);
   out.body = std::move(req.body());
   return out;
 }

@@ -19,11 +19,19 @@ struct waive_request {
   waive_completion done;
 };
 
-/// A batch of events, or a waive (which always runs alone in its transaction).
+struct task_request {
+  task_fn work;
+  task_completion done;
+};
+
+/// A batch of events, or a waive or task (which always run alone in their transaction).
 struct job {
   std::vector<model::event> events;
   completion done;
   std::optional<waive_request> waive = std::nullopt;
+  std::optional<task_request> task = std::nullopt;
+
+  [[nodiscard]] bool alone() const { return waive.has_value() || task.has_value(); }
 };
 
 double seconds_between(instant from, instant to) {
@@ -184,8 +192,8 @@ struct pipeline::impl {
     std::size_t events = 0;
     while (!queue_.empty()) {
       // A waive runs alone: breaches of earlier batches are then committed and findable.
-      if (queue_.front().waive && !group.empty()) break;
-      if (queue_.front().waive) {
+      if (queue_.front().alone() && !group.empty()) break;
+      if (queue_.front().alone()) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
         break;
@@ -316,6 +324,17 @@ struct pipeline::impl {
     }
   }
 
+  /// One task in its own transaction (rolled back when it fails).
+  void process_task(detail::task_request& t) {
+    detail::group_effects g;
+    auto written = transact(g, [&]() -> result<bool> { return t.work(*store_); },
+                            /*skip_if_empty=*/false);
+    try {
+      if (t.done) t.done(std::move(written));
+    } catch (...) {   // a completion's failure is its caller's; the writer goes on
+    }
+  }
+
   void count_waive(const model::breach& b, bool was_open, const detail::group_effects& g,
                    double seconds) {
     if (metrics_ == nullptr) return;
@@ -327,6 +346,10 @@ struct pipeline::impl {
   void process(std::vector<detail::job>& group) {
     if (group.size() == 1 && group.front().waive) {
       process_waive(*group.front().waive);
+      return;
+    }
+    if (group.size() == 1 && group.front().task) {
+      process_task(*group.front().task);
       return;
     }
     std::vector<batch_result> results(group.size());
@@ -418,6 +441,18 @@ bool pipeline::waive(std::string id, std::string reason, waive_completion done) 
     if (impl_->stopping_) return false;
     detail::job j;
     j.waive = detail::waive_request{std::move(id), std::move(reason), std::move(done)};
+    impl_->queue_.push_back(std::move(j));
+  }
+  impl_->cv_.notify_one();
+  return true;
+}
+
+bool pipeline::run(task_fn work, task_completion done) {
+  {
+    std::lock_guard lock(impl_->mu_);
+    if (impl_->stopping_) return false;
+    detail::job j;
+    j.task = detail::task_request{std::move(work), std::move(done)};
     impl_->queue_.push_back(std::move(j));
   }
   impl_->cv_.notify_one();

@@ -130,8 +130,12 @@ struct harness {
   std::optional<http::response> send(std::string method, std::string target,
                                      std::string content_type = "", std::string body = "") {
     auto before = responses.size();
-    router->handle({std::move(method), std::move(target), std::move(content_type), std::move(body)},
-                   [this](http::response r) { responses.push_back(std::move(r)); });
+    http::request req;
+    req.method = std::move(method);
+    req.target = std::move(target);
+    req.content_type = std::move(content_type);
+    req.body = std::move(body);
+    router->handle(std::move(req), [this](http::response r) { responses.push_back(std::move(r)); });
     if (responses.size() == before) return std::nullopt;
     return responses.back();
   }

@@ -59,7 +59,10 @@ TEST_CASE("reload takes POST only and is 503 when the daemon wired no reloader")
   http::router_deps bare;
   http::router plain(std::move(bare));
   std::optional<http::response> got;
-  plain.handle({"POST", "/-/reload", "", ""}, [&](http::response res) { got = std::move(res); });
+  http::request reload;
+  reload.method = "POST";
+  reload.target = "/-/reload";
+  plain.handle(std::move(reload), [&](http::response res) { got = std::move(res); });
   REQUIRE(got);
   CHECK(got->status == 503);
   CHECK(got->body == R"({"error":"reload: not available"})");

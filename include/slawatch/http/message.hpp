@@ -22,10 +22,24 @@ inline constexpr std::string_view text_content_type = "text/plain; charset=utf-8
 /// (an object) is merged into the log line. Must be thread-safe.
 using log_fn = std::function<void(std::string_view level, std::string_view msg, nlohmann::json fields)>;
 
+/// What the server observed about the connection a request came on (contract 2.2
+/// transport facts); no client can forge these.
+struct connection_facts {
+  bool tls = false;
+  std::string tls_version;    ///< "TLSv1.3", "TLSv1.2"; empty when not TLS
+  std::string client_cert;    ///< verified client certificate subject, RFC 2253
+                              ///< ("CN=bank-a.partners.example,O=Bank A"); empty when none
+  std::string peer;           ///< "127.0.0.1:53211" (logs only)
+};
+
 struct request {
   std::string method;         ///< "GET", "POST", ... (upper case, as sent)
   std::string target;         ///< path plus optional "?query"
   std::string content_type;   ///< the Content-Type header, empty when absent
+  std::string authorization;  ///< the Authorization header, empty when absent
+  std::string signature;      ///< the X-Slawatch-Signature header, empty when absent
+  std::string accept;         ///< the Accept header, empty when absent
+  connection_facts conn;
   std::string body;
 };
 

@@ -33,6 +33,31 @@ struct reload_outcome {
   std::vector<std::string> added, changed, removed;   ///< rule ids, sorted
 };
 
+/// Who may call a route (contract 8). Enforced in one place, router::dispatch.
+enum class access {
+  open,       ///< anyone: /-/healthy, /-/ready
+  metrics,    ///< metrics, ops, officer, admin; anyone when metrics.public
+  ingest,     ///< partner (own events only), admin
+  read_own,   ///< ops, officer, admin: everything; partner: its own partner's data only
+  read_all,   ///< ops, officer, admin
+  officer,    ///< officer, admin
+  admin,      ///< admin
+};
+
+namespace detail {
+/// One route: a path pattern and the method it answers. `{id}` matches one path segment.
+struct route_match {
+  bool found = false;
+  std::string_view allow;   ///< the method the path takes
+  std::string id;           ///< the {id} segment (breach id, or partner for reports)
+  bool waive = false;       ///< /v1/breaches/{id}/waive
+  access needs = access::open;
+  bool report = false;      ///< /v1/reports/{partner}
+};
+/// The route of a percent-decoded path; found = false → 404.
+route_match match_route(const std::string& path);
+}  // namespace detail
+
 /// Everything the router reaches outside itself.
 struct router_deps {
   /// The current rule set; null while none is loaded.
@@ -93,6 +118,10 @@ class router {
   /// JSON object", "body: <parse error>"; 404 "breach not found"; 409 "breach already waived".
   void post_waive(request& req, const std::string& id, responder done);
   response get_obligations(const target& t);
+  /// GET /v1/reports/{partner}?period=YYYY-MM&format=json|csv|html (report_route.cpp).
+  void get_report(request& req, const target& t, const std::string& partner, responder done);
+  /// GET /v1/audit (audit_route.cpp): the audit trail, officer only.
+  response get_audit(const target& t);
   response get_partners();
   response get_rules();
   response post_reload();

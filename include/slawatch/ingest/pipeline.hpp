@@ -73,6 +73,12 @@ std::vector<store::outbox_item> notifications(const notify_routes& routes,
                                               const model::breach& b, std::string_view event,
                                               instant now);
 
+/// Work on the writer store (audit entries, retention, report deliveries): runs inside a
+/// transaction of its own on the writer thread, ordered with the batches; an error rolls
+/// the transaction back.
+using task_fn = std::function<result<bool>(store::store&)>;
+using task_completion = std::function<void(result<bool>)>;
+
 /// What a rule swap did, reported on the writer thread right after it (reload).
 struct swap_report {
   std::vector<std::string> dropped;                     ///< state entry ids the new set dropped
@@ -106,6 +112,10 @@ class pipeline {
   /// breaches_open −1 when it was open. `done` runs on the writer thread. False (and
   /// `done` never called) when the pipeline is stopping.
   bool waive(std::string id, std::string reason, waive_completion done);
+
+  /// Queues `work` (see task_fn); `done` (may be empty) runs on the writer thread after the
+  /// commit or the rollback. False (and `done` never called) when the pipeline is stopping.
+  bool run(task_fn work, task_completion done = {});
 
   /// Swaps the rule set between two batches (reload); state entries the new set drops
   /// (engine::set_rules) are deleted in the next transaction.
