@@ -4,6 +4,7 @@
 //   BM_generated_conditions: 50 generated condition rules.
 //   BM_shipped_pack:         every rules/*.yaml of the source tree (all kinds).
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -15,7 +16,11 @@
 namespace slawatch::bench {
 namespace {
 
-constexpr std::int64_t event_count = 200000;
+// SLAWATCH_BENCH_ENGINE_EVENTS shrinks the run (scripts/bench --smoke).
+const std::int64_t event_count = [] {
+  const char* env = std::getenv("SLAWATCH_BENCH_ENGINE_EVENTS");
+  return env != nullptr ? std::max<std::int64_t>(1, std::atoll(env)) : std::int64_t{200000};
+}();
 const char* partner_ids[] = {"bank-a", "posta-ke", "mm-pay", "agent-afya"};
 
 model::event sample_event(std::int64_t i, std::mt19937_64& rng) {
@@ -138,11 +143,28 @@ void BM_shipped_pack(benchmark::State& state) {
   run(state, set);
 }
 
-// Fixed iterations: every event is seen once, in order (processing time only moves forward).
-BENCHMARK(BM_generated_conditions)->Iterations(event_count)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_shipped_pack)->Iterations(event_count)->Unit(benchmark::kMillisecond);
+/// The peer benchmark (bench/peer/peer.js) reads the same events: the first n as NDJSON docs.
+int dump_events(const char* path, std::int64_t n) {
+  std::ofstream out(path);
+  const auto& evs = events();
+  for (std::int64_t i = 0; i < n && i < event_count; ++i) out << evs[static_cast<std::size_t>(i)].doc.dump() << '\n';
+  return out ? 0 : 1;
+}
 
 }  // namespace
 }  // namespace slawatch::bench
 
-BENCHMARK_MAIN();
+// bench_engine [google benchmark flags] | bench_engine --dump-events FILE N
+int main(int argc, char** argv) {
+  using namespace slawatch::bench;
+  if (argc == 4 && std::string_view(argv[1]) == "--dump-events") return dump_events(argv[2], std::atoll(argv[3]));
+  // Fixed iterations: every event is seen once, in order (processing time only moves forward).
+  benchmark::RegisterBenchmark("BM_generated_conditions", BM_generated_conditions)
+      ->Iterations(event_count)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("BM_shipped_pack", BM_shipped_pack)
+      ->Iterations(event_count)->Unit(benchmark::kMillisecond);
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -9,6 +9,15 @@ SLAWATCH_BUILD_PACKAGES=(
   prometheus-cpp-dev libre2-dev libhowardhinnant-date-dev tzdata
 )
 SLAWATCH_TEST_PACKAGES=(catch2 python3 prometheus prometheus-alertmanager sqlite3 curl systemd dpkg-dev file)
+# The Grafana dashboard schema test (tests/ops/grafana_schema.sh) runs node + npm. Debian's
+# nodejs comes without npm; a NodeSource nodejs bundles it and conflicts with Debian's npm.
+command -v node >/dev/null 2>&1 || SLAWATCH_TEST_PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || SLAWATCH_TEST_PACKAGES+=(npm)
+# scripts/hardening: clang with libFuzzer and the sanitizer runtimes (only recommended by clang).
+SLAWATCH_TEST_PACKAGES+=(clang libclang-rt-14-dev llvm)
+# Reports (tests/integration/test_reports.py): the HTML report in headless Chromium, its PDF
+# read back with pdftotext.
+SLAWATCH_TEST_PACKAGES+=(chromium poppler-utils fonts-dejavu-core)
 
 slawatch_install_packages() {
   local missing=()

@@ -24,6 +24,10 @@ constexpr std::string_view usage_text =
     "                                                    evaluate past events on a simulated clock\n"
     "  slawatch simulate --url URL [--token T] --partners N --rate EPS --duration D\n"
     "                    [--breach-rate F] [--seed S]    synthetic partner traffic\n"
+    "  slawatch backup [--config FILE] -o DEST           online copy of the database\n"
+    "  slawatch report --config FILE --partner ID --period YYYY-MM [--format html|json|csv] [-o FILE]\n"
+    "                                                    one partner's monthly report\n"
+    "  slawatch audit verify [--config FILE]             check the audit trail's hash chain\n"
     "  slawatch version                                  print version and build info\n";
 
 int usage_error(const std::string& message) {
@@ -51,7 +55,7 @@ result<parsed_args> parse_flags(const std::vector<std::string>& args,
     const auto eq = a.find('=');
     const std::string name = a.substr(0, eq);
     const bool known = std::find(value_flags.begin(), value_flags.end(), name) != value_flags.end();
-    if (known && a.starts_with("--")) {
+    if (known && a.starts_with("-")) {
       if (out.flags.count(name) != 0) return error{"usage", name + " given more than once"};
       std::string value;
       if (eq != std::string::npos) {
@@ -81,6 +85,42 @@ int run_replay(const parsed_args& flags) {
   return replay({flags.get("--config"), *events, flags.get("--until")});
 }
 
+/// `slawatch report` (report_cli.cpp).
+int run_report(const parsed_args& flags) {
+  if (!flags.positional.empty()) {
+    return usage_error("report takes no arguments, got '" + flags.positional.front() + "'");
+  }
+  if (flags.get("-o") && flags.get("--output")) return usage_error("-o given more than once");
+  report_options o{flags.get("--config"), flags.get("--partner").value_or(""),
+                   flags.get("--period").value_or(""), flags.get("--format").value_or("html"),
+                   flags.get("-o") ? flags.get("-o") : flags.get("--output")};
+  if (o.partner.empty()) return usage_error("report needs --partner ID");
+  if (o.period.empty()) return usage_error("report needs --period YYYY-MM");
+  return report_command(o);
+}
+
+int run_backup(const parsed_args& flags) {
+  if (!flags.positional.empty()) {
+    return usage_error("backup takes no arguments, got '" + flags.positional.front() + "'");
+  }
+  if (flags.get("-o") && flags.get("--output")) return usage_error("-o given more than once");
+  auto dest = flags.get("-o") ? flags.get("-o") : flags.get("--output");
+  if (!dest) return usage_error("backup needs -o DEST");
+  return backup({flags.get("--config"), *dest});
+}
+
+/// `slawatch audit verify` (audit_verify.cpp): exit 0 intact, 1 broken, 2 usage/config/storage.
+int run_audit(const parsed_args& flags) {
+  if (flags.positional.empty()) return usage_error("audit needs a subcommand: verify");
+  if (flags.positional.front() != "verify") {
+    return usage_error("unknown audit subcommand '" + flags.positional.front() + "'");
+  }
+  if (flags.positional.size() > 1) {
+    return usage_error("audit verify takes no arguments, got '" + flags.positional[1] + "'");
+  }
+  return audit_verify(flags.get("--config"));
+}
+
 }  // namespace detail
 
 int run(const std::vector<std::string>& args) {
@@ -100,6 +140,9 @@ int run(const std::vector<std::string>& args) {
       {"check", {"--config"}},
       {"test", {}},
       {"replay", {"--config", "--events", "--until"}},
+      {"audit", {"--config"}},
+      {"backup", {"--config", "-o", "--output"}},
+      {"report", {"--config", "--partner", "--period", "--format", "-o", "--output"}},
       {"simulate", {"--url", "--token", "--partners", "--rate", "--duration", "--breach-rate", "--seed"}},
   };
   const auto command = commands.find(cmd);
@@ -117,6 +160,9 @@ int run(const std::vector<std::string>& args) {
     return test(flags->positional);
   }
   if (cmd == "replay") return detail::run_replay(*flags);
+  if (cmd == "audit") return detail::run_audit(*flags);
+  if (cmd == "backup") return detail::run_backup(*flags);
+  if (cmd == "report") return detail::run_report(*flags);
   if (cmd == "simulate") {   // simulate.cpp
     auto o = flags->positional.empty() ? parse_simulate_options(flags->flags)
                                        : result<simulate_options>(error{"usage", "simulate takes no arguments"});

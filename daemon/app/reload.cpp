@@ -108,7 +108,8 @@ http::reload_outcome rule_reloader::reload(std::string_view trigger) {
   if (!loaded.errors.empty() || !loaded.set) return refuse(trigger, loaded.errors);
   auto before = current();
   const auto diff = before ? diff_rules(*before, *loaded.set) : rule_diff{};
-  swap(loaded.set);
+  const auto dropped = swap(loaded.set);
+  audit(trigger, before.get(), *loaded.set, diff, dropped);
   if (metrics_ != nullptr) {
     metrics_->rules_loaded(loaded.set->rules.size(), true, unix_seconds(wall_clock_now()));
   }
@@ -120,11 +121,11 @@ http::reload_outcome rule_reloader::reload(std::string_view trigger) {
 /// submits after the swap, so its batch is evaluated by the new set. Batches queued before
 /// are evaluated by whichever set is active when the writer takes them (each exactly once).
 /// Gauges change on the writer thread, ordered with its own updates.
-void rule_reloader::swap(const std::shared_ptr<const rules::rule_set>& set) {
+std::vector<std::string> rule_reloader::swap(const std::shared_ptr<const rules::rule_set>& set) {
   if (pipeline_ == nullptr) {
     std::lock_guard lock(rules_mu_);
     rules_ = set;
-    return;
+    return {};
   }
   auto swapped = std::make_shared<std::promise<ingest::swap_report>>();
   auto report = swapped->get_future();
@@ -143,13 +144,46 @@ void rule_reloader::swap(const std::shared_ptr<const rules::rule_set>& set) {
   });
   if (report.wait_for(swap_timeout) != std::future_status::ready) {
     log_.warn("rules reload: the ingest writer has not taken the new rules yet", {{"version", set->version}});
-    return;
+    return {};
   }
-  // The audit trail does not exist yet (contract 8): these lines stand in for its entries.
-  for (const auto& [rule, kinds] : dropped_by_rule(report.get().dropped)) {
+  auto dropped = report.get().dropped;
+  for (const auto& [rule, kinds] : dropped_by_rule(dropped)) {
     const auto obligations = kinds.count("obligation") != 0U ? kinds.at("obligation") : 0;
     log_.info("rule state dropped", {{"audit", "reload"}, {"rule", rule}, {"obligations", obligations},
                                      {"entries", kinds}});
+  }
+  return dropped;
+}
+
+/// The "reload" audit entry (contract 8), written by the writer right after the swap; the
+/// reload answers once it is committed (or failed: logged, the new rules stay).
+void rule_reloader::audit(std::string_view trigger, const rules::rule_set* before,
+                          const rules::rule_set& after, const rule_diff& diff,
+                          const std::vector<std::string>& dropped) {
+  if (pipeline_ == nullptr) return;
+  nlohmann::json detail{{"trigger", trigger},
+                        {"version", after.version},
+                        {"previous_version", before ? nlohmann::json(before->version) : nlohmann::json(nullptr)},
+                        {"rules", after.rules.size()},
+                        {"added", diff.added},
+                        {"changed", diff.changed},
+                        {"removed", diff.removed},
+                        {"dropped_state", dropped_by_rule(dropped)}};
+  auto written = std::make_shared<std::promise<result<bool>>>();
+  auto done = written->get_future();
+  const bool queued = pipeline_->run(
+      [detail = std::move(detail)](store::store& s) -> result<bool> {
+        auto e = s.append_audit("reload", detail, wall_clock_now());
+        if (!e) return e.err();
+        return true;
+      },
+      [written](result<bool> r) { written->set_value(std::move(r)); });
+  if (!queued || done.wait_for(swap_timeout) != std::future_status::ready) {
+    log_.error("audit: reload entry not written", {{"version", after.version}});
+    return;
+  }
+  if (auto r = done.get(); !r) {
+    log_.error("audit: reload entry not written", {{"version", after.version}, {"error", r.err().message}});
   }
 }
 

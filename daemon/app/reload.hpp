@@ -55,7 +55,10 @@ class rule_reloader {
 
  private:
   http::reload_outcome refuse(std::string_view trigger, const std::vector<error>& errors);
-  void swap(const std::shared_ptr<const rules::rule_set>& set);
+  /// Returns the state entry ids the new set dropped.
+  std::vector<std::string> swap(const std::shared_ptr<const rules::rule_set>& set);
+  void audit(std::string_view trigger, const rules::rule_set* before, const rules::rule_set& after,
+             const rule_diff& diff, const std::vector<std::string>& dropped);
   void log_changes(std::string_view trigger, const rules::rule_set& before,
                    const rules::rule_set& after, const rule_diff& diff);
 

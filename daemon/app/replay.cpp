@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include "privacy.hpp"
 #include "simulation.hpp"
 #include "slawatch/app/app.hpp"
 
@@ -34,6 +35,8 @@ result<nlohmann::json> parse_line(const std::string& text) {
     const auto at = what.find("parse error");
     const auto colon = what.find(": ", at == std::string_view::npos ? 0 : at);
     auto detail = std::string(colon == std::string_view::npos ? what : what.substr(colon + 2));
+    // "; last read: '...'" quotes raw input, perhaps a value to be pseudonymised.
+    if (const auto quoted = detail.find("; last read: "); quoted != std::string::npos) detail.resize(quoted);
     if (const auto* pe = dynamic_cast<const nlohmann::json::parse_error*>(&e)) {
       return error{"malformed", fmt::format("invalid JSON at column {}: {}", pe->byte, detail), {}};
     }
@@ -43,7 +46,7 @@ result<nlohmann::json> parse_line(const std::string& text) {
 
 /// One line of the events file through validation and the simulation.
 void replay_line(simulation& sim, replay_counts& c, std::size_t line, const std::string& text,
-                 const model::transport& source) {
+                 const model::transport& source, const model::pseudonymizer* pseudonyms) {
   ++c.events;
   auto doc = parse_line(text);
   if (!doc) {
@@ -55,6 +58,9 @@ void replay_line(simulation& sim, replay_counts& c, std::size_t line, const std:
     ++c.rejected;
     return report_line(c, line, ev.err().message);
   }
+  // Input may be raw or already stored (pseudonymised): a value of the exact pseudonym
+  // shape is kept, so stored events are not pseudonymised twice (docs/security.md).
+  if (pseudonyms != nullptr) pseudonyms->apply_unless_pseudonym(ev->doc);
   const std::string id = ev->id, partner = ev->partner;
   const auto r = sim.feed(std::move(ev.value()));
   if (r.out_of_order) ++c.out_of_order;
@@ -109,10 +115,17 @@ void print_breaches(const simulation& sim) {
   std::fflush(stdout);
 }
 
-std::shared_ptr<const rules::rule_set> load_replay_rules(const std::optional<std::string>& config_file) {
+std::shared_ptr<const rules::rule_set> load_replay_rules(const std::optional<std::string>& config_file,
+                                                         std::shared_ptr<const model::pseudonymizer>& pseudonyms) {
   auto cfg = load_config(config_file);
   for (const auto& e : cfg.errors) std::cerr << e.render() << '\n';
   if (!cfg.cfg || !cfg.errors.empty()) return nullptr;
+  auto ps = load_pseudonymizer(*cfg.cfg);   // same key checks as serve
+  if (!ps) {
+    std::cerr << ps.err().render() << '\n';
+    return nullptr;
+  }
+  pseudonyms = std::move(ps.value());
   auto loaded = load_rules(cfg.cfg->rules, wall_clock_now());
   for (const auto& e : loaded.errors) std::cerr << e.render() << '\n';
   for (const auto& w : loaded.warnings) std::cerr << "warning: " << w.render() << '\n';
@@ -121,14 +134,15 @@ std::shared_ptr<const rules::rule_set> load_replay_rules(const std::optional<std
 
 /// Every line of `in` through the simulation. False: the clock passed --until.
 bool replay_stream(std::istream& in, simulation& sim, replay_counts& counts,
-                   const replay_options& opts, const std::optional<instant>& until) {
+                   const replay_options& opts, const std::optional<instant>& until,
+                   const model::pseudonymizer* pseudonyms) {
   model::transport source;
   source.source = "replay";
   std::string text;
   for (std::size_t line = 1; std::getline(in, text); ++line) {
     if (!text.empty() && text.back() == '\r') text.pop_back();
     if (text.find_first_not_of(" \t") == std::string::npos) continue;   // blank lines
-    replay_line(sim, counts, line, text, source);
+    replay_line(sim, counts, line, text, source, pseudonyms);
     if (until && sim.clock() && *sim.clock() > *until) {
       std::cerr << "slawatch: --until " << *opts.until << " is before the event on line " << line
                 << " (received " << clock_text(sim.clock()) << ")\n";
@@ -149,7 +163,8 @@ int replay(const replay_options& opts) {
       return exit_usage;
     }
   }
-  auto rules = detail::load_replay_rules(opts.config_file);
+  std::shared_ptr<const model::pseudonymizer> pseudonyms;
+  auto rules = detail::load_replay_rules(opts.config_file, pseudonyms);
   if (!rules) return exit_failure;
   std::ifstream in(opts.events_file, std::ios::binary);
   if (!in) {
@@ -159,7 +174,7 @@ int replay(const replay_options& opts) {
   const auto started = std::chrono::steady_clock::now();
   detail::simulation sim(rules, nullptr);
   detail::replay_counts counts;
-  if (!detail::replay_stream(in, sim, counts, opts, until)) return exit_usage;
+  if (!detail::replay_stream(in, sim, counts, opts, until, pseudonyms.get())) return exit_usage;
   if (in.bad()) {
     std::cerr << opts.events_file << ": cannot read: " << std::strerror(errno) << '\n';
     return exit_failure;

@@ -14,9 +14,12 @@
 #include "slawatch/metrics/metrics.hpp"
 #include "slawatch/store/store.hpp"
 #include "reload.hpp"
+#include "audit_setup.hpp"
+#include "report_schedule.hpp"
 #include <malloc.h>
 #include "slawatch/app/sd_notify.hpp"
 #include "ops_hooks.hpp"
+#include "privacy.hpp"
 
 #ifndef SLAWATCH_VERSION
 #define SLAWATCH_VERSION "0.0.0"
@@ -35,11 +38,14 @@ struct daemon_state {
   logger& log;
   std::optional<std::string> config_file;
   config::config cfg;
+  std::shared_ptr<const model::pseudonymizer> pseudonyms;   // privacy.cpp; null = none listed
   std::unique_ptr<rule_reloader> loader;   // owns the active rule set; reloads swap it
   std::unique_ptr<store::store> writer;
   std::unique_ptr<metrics::registry> metrics;
   std::unique_ptr<http::reader_pool> readers;
   std::unique_ptr<ingest::pipeline> pipeline;
+  std::unique_ptr<retention_job> retention;   // audit_setup.cpp; stops before the pipeline
+  std::unique_ptr<report_schedule> reports;   // report_schedule.cpp; stops before the pipeline
   std::unique_ptr<ingest::spool> spool;    // spool_setup.cpp; stops before the pipeline
   std::unique_ptr<alerting::service> alerting;
   std::unique_ptr<http::router> router;
@@ -70,40 +76,67 @@ step_errors load_configuration(daemon_state& d) {
 /// start is safer than silently serving without them.
 step_errors check_listen_address(daemon_state& d) {
   const auto& c = d.cfg;
-  if (c.tokens.empty() && !config::is_loopback(c.listen_host)) {
+  if (c.tokens.empty() && c.certificates.empty() && !config::is_loopback(c.listen_host)) {
     return {error{"invalid_value", "server.listen: refusing to listen on " + c.listen_host +
                                        " without auth.tokens (authentication is off)"}};
   }
-  if (!c.tokens.empty()) {
-    return {error{"unsupported", "auth.tokens: token authentication is not available in this "
-                                 "build yet; remove auth.tokens and listen on a loopback address"}};
-  }
-  if (c.tls) {
-    return {error{"unsupported", "server.tls: TLS is not available in this build yet; "
-                                 "terminate TLS in a proxy on the same host"}};
+  if (c.tls) return config::check_tls_files(*c.tls);   // unreadable files, named by key
+  return {};
+}
+
+/// privacy.pseudonymize without a usable key would put raw values on disk: refuse
+/// (privacy.cpp).
+step_errors check_features(daemon_state& d) {
+  const auto& c = d.cfg;
+  auto pseudonyms = load_pseudonymizer(c);
+  if (!pseudonyms) return {pseudonyms.err()};
+  d.pseudonyms = std::move(pseudonyms.value());
+  if (d.pseudonyms) {
+    d.log.info("pseudonymisation on", {{"fields", c.pseudonymize}, {"key_file", c.pseudonym_key_file}});
   }
   return {};
 }
 
-/// A configured pseudonymisation that is not applied would put raw values on disk: refuse.
-/// Features that only add outputs are ignored with a warning.
-step_errors check_features(daemon_state& d) {
-  const auto& c = d.cfg;
-  if (!c.pseudonymize.empty()) {
-    return {error{"unsupported", "privacy.pseudonymize: pseudonymisation is not available in this "
-                                 "build yet; refusing to store raw values"}};
-  }
-  auto ignored = [&](bool set, std::string_view key) {
-    if (set) d.log.warn("configuration: not available in this build yet, ignored", {{"key", key}});
+/// Every partner token or certificate must name a registry partner: a typo would lock the
+/// partner out (all its events unknown_partner) without anyone noticing at start-up.
+step_errors check_credentials(daemon_state& d) {
+  step_errors errors;
+  auto rules = d.current_rules();
+  auto check = [&](std::string_view key, std::size_t i, const std::string& role, const std::string& partner) {
+    if (role != "partner" || rules->partners.contains(partner)) return;
+    errors.push_back(error{"invalid_value", fmt::format("{}[{}].partner: unknown partner '{}' (not in the "
+                                                        "partner registry)", key, i, partner)});
   };
-  ignored(!c.reports_dir.empty() || c.reports_monthly_day != 0, "reports");
-  return {};
+  for (std::size_t i = 0; i < d.cfg.tokens.size(); ++i) check("auth.tokens", i, d.cfg.tokens[i].role, d.cfg.tokens[i].partner);
+  for (std::size_t i = 0; i < d.cfg.certificates.size(); ++i) {
+    check("auth.certificates", i, d.cfg.certificates[i].role, d.cfg.certificates[i].partner);
+  }
+  return errors;
 }
 
 /// The same validation as every reload (SIGHUP, POST /-/reload).
 step_errors load_rule_files(daemon_state& d) {
   d.loader = std::make_unique<rule_reloader>(d.log, d.config_file);
   return d.loader->load(d.cfg.rules);
+}
+
+/// reports.monthly: the schedule writes to reports.dir (default: "reports" beside the database).
+step_errors start_reports(daemon_state& d) {
+  const auto& c = d.cfg;
+  if (c.reports_monthly_day == 0) return {};
+  report_schedule_options o;
+  o.dir = c.reports_dir.empty()
+              ? (std::filesystem::path(c.storage_path).parent_path() / "reports").string()
+              : c.reports_dir;
+  o.day = c.reports_monthly_day;
+  const auto& at = c.reports_monthly_at;   // validated "HH:MM" (config); empty: 06:00
+  if (at.size() == 5) o.at_min = ((at[0] - '0') * 10 + (at[1] - '0')) * 60 + (at[3] - '0') * 10 + (at[4] - '0');
+  o.outbox_capacity = c.outbox_capacity;
+  o.secret_available = [](const std::string& env) { return alerting::system_getenv(env).has_value(); };
+  d.log.info("monthly reports on", {{"dir", o.dir}, {"day", o.day}, {"at", c.reports_monthly_at}});
+  d.reports = std::make_unique<report_schedule>(*d.pipeline, *d.readers, [&d] { return d.current_rules(); },
+                                                std::move(o), d.log);
+  return {};
 }
 
 step_errors open_storage(daemon_state& d) {
@@ -142,7 +175,9 @@ step_errors restore_metrics(daemon_state& d) {
 /// due while the daemon was down (detected_at = now, due_at = the original due).
 step_errors start_pipeline(daemon_state& d) {
   d.pipeline = std::make_unique<ingest::pipeline>(std::move(d.writer), d.current_rules(), d.metrics.get(),
-                                                  ingest::pipeline_options{.notify = notify_routes(d.cfg)}, wall_clock_now);
+                                                  ingest::pipeline_options{.pseudonyms = d.pseudonyms,
+                                                                           .notify = notify_routes(d.cfg)},
+                                                  wall_clock_now);
   if (const auto& e = d.pipeline->startup_error()) return {*e};
   // Restoring a large state leaves freed parse buffers in the heap; hand them back to the
   // system so RSS reflects what the engine keeps (1M obligations: 1.85 GB -> 0.23 GB).
@@ -164,23 +199,35 @@ step_errors start_http(daemon_state& d) {
   deps.max_events_per_request = d.cfg.max_events_per_request;
   deps.max_future_skew = d.cfg.max_future_skew;
   deps.log = d.log.sink();
-  // Open while authentication is off (loopback only); admin-only once auth exists.
+  // Admin only (router::dispatch); open while authentication is off (loopback only).
   deps.reload = [&d] { return d.loader->reload("POST /-/reload"); };
-  // Open while authentication is off (loopback only); officer-only once auth exists.
+  // Officer or admin (router::dispatch); open while authentication is off (loopback only).
   deps.waive = [&d](std::string id, std::string reason, ingest::waive_completion done) {
     return d.pipeline->waive(std::move(id), std::move(reason), std::move(done));
   };
+  deps.auth = std::make_shared<const http::authenticator>(d.cfg.tokens, d.cfg.certificates);
+  deps.metrics_public = d.cfg.metrics_public;
+  if (d.cfg.rate_limit.events_per_second > 0) {
+    deps.rate_limit = std::make_shared<http::rate_limiter>(d.cfg.rate_limit.events_per_second, d.cfg.rate_limit.burst);
+  }
+  d.log.info("authentication", {{"enabled", deps.auth->enabled()}, {"tokens", d.cfg.tokens.size()},
+                                {"certificates", d.cfg.certificates.size()}});
   d.router = std::make_unique<http::router>(std::move(deps));
   http::server_options o;
   o.host = d.cfg.listen_host;
   o.port = d.cfg.listen_port;
   o.max_body_bytes = d.cfg.max_body_bytes;
   o.read_timeout = d.cfg.read_timeout;
+  o.max_connections = d.cfg.max_connections;
+  if (d.cfg.tls) {
+    o.tls = http::tls_options{d.cfg.tls->cert, d.cfg.tls->key, d.cfg.tls->client_ca, d.cfg.tls->min_version};
+  }
   o.hangup_signal = true;
   d.server = std::make_unique<http::server>(o, *d.router, d.log.sink());
   auto port = d.server->start();
   if (!port) return {port.err()};
-  d.log.info("listening", {{"address", fmt::format("{}:{}", o.host, port.value())}, {"port", port.value()}});
+  d.log.info("listening", {{"address", fmt::format("{}:{}", o.host, port.value())}, {"port", port.value()},
+                           {"tls", o.tls.has_value()}});
   return {};
 }
 
@@ -190,19 +237,35 @@ const std::vector<step>& startup_steps() {
       {"check listen address", check_listen_address},
       {"check configured features", check_features},
       {"load rules", load_rule_files},
+      {"check credentials", check_credentials},
       {"open storage", open_storage},
       {"restore metrics", restore_metrics},
       {"start ingest pipeline", start_pipeline},
+      {"record configuration, start retention", [](daemon_state& d) {   // audit_setup.cpp
+         if (auto r = record_configuration(*d.pipeline, d.config_file); !r) return step_errors{r.err()};
+         d.retention = std::make_unique<retention_job>(*d.pipeline, d.cfg.event_retention, d.log);
+         return step_errors{}; }},
       {"start notifications", [](daemon_state& d) {   // alerting_setup.cpp
          step_errors e;
          d.alerting = start_alerting(d.cfg, [&d] { return d.current_rules(); }, d.metrics.get(), d.log.sink(), e);
          return e; }},
       {"start http server", start_http},
+      {"start monthly reports", start_reports},   // report_schedule.cpp
       {"start spool", [](daemon_state& d) {   // spool_setup.cpp
          d.spool = start_spool(d.cfg, [&d] { return d.current_rules(); }, *d.pipeline, d.metrics.get(), d.log);
          return step_errors{}; }},
   };
   return steps;
+}
+
+/// SIGHUP also re-reads the TLS files (renewed certificates); a failure keeps the old ones.
+void reload_tls(daemon_state& d) {
+  auto reloaded = d.server->reload_tls();
+  if (!reloaded) {
+    d.log.error("TLS reload failed, keeping the previous certificate", {{"error", reloaded.err().message}});
+  } else if (reloaded.value()) {
+    d.log.info("TLS certificate reloaded", {{"cert", d.cfg.tls->cert}});
+  }
 }
 
 void shut_down(daemon_state& d, int sig) {
@@ -212,6 +275,8 @@ void shut_down(daemon_state& d, int sig) {
   // In-flight POSTs complete once the pipeline has committed them.
   if (!d.server->wait_idle(std::chrono::seconds(10))) d.log.warn("shutdown: requests still in flight after 10s");
   if (d.spool) d.spool->stop();
+  if (d.retention) d.retention->stop();
+  if (d.reports) d.reports->stop();
   d.pipeline->stop();
   if (d.alerting) d.alerting->stop();
   d.server->stop();
@@ -242,6 +307,7 @@ int serve(const std::optional<std::string>& config_file) {
     // A refused reload is logged (with every error) and keeps the running set.
     notify_reloading();
     (void)d.loader->reload("SIGHUP");
+    detail::reload_tls(d);
     notify("READY=1\nSTATUS=" + detail::status_line(d.cfg, *d.current_rules()));
   }
   detail::announce_stopping();   // service_notify.cpp

@@ -38,6 +38,9 @@ std::vector<sim_partner> partners_from_json(const json& body) {
   if (!list.is_array()) return out;
   for (const auto& p : list) {
     if (!p.is_object() || !p.contains("id") || !p["id"].is_string()) continue;
+    // simulate holds no partner secrets: a partner that requires signed requests would
+    // refuse every batch (401), so it is not simulated.
+    if (p.contains("require_signature") && p["require_signature"] == true) continue;
     out.push_back({p["id"].get<std::string>(), p.value("class", std::string()),
                    strings_of(p, "allowed_purposes"), strings_of(p, "allowed_data_categories")});
   }
@@ -92,6 +95,7 @@ std::vector<json> traffic::next(instant now, bool& breached) {
       {&traffic::probe, 2, in(c, {"bank", "post_office", "mobile_money", "agent"})},
       {&traffic::complaint, 1, in(c, {"bank", "post_office", "mobile_money", "agent", "local_gov", "ngo", "cbhi"})},
       {&traffic::custody, 2, c == "custodian"},
+      {&traffic::registration, 1, in(c, {"agent", "local_gov", "ngo", "cbhi", "post_office", "bank", "mobile_money"})},
   };
   int total = 0;
   for (const auto& o : ops) total += o.applies ? o.weight : 0;
@@ -187,6 +191,23 @@ traffic::events traffic::complaint(const sim_partner& p, instant now, bool bad) 
   json ack = envelope(p, "complaint.acknowledged", now - minutes(10));
   ack["attributes"] = {{"complaint_id", id}};
   return {received, ack};
+}
+
+/// submitted → transmitted (24h, warned at 75%) → acknowledged (2 business days). A violation
+/// is either transmitted 30 hours late or left untransmitted 20 hours after submission: an
+/// open obligation past its warning threshold, at risk (the dashboards' "obligations at risk").
+traffic::events traffic::registration(const sim_partner& p, instant now, bool bad) {
+  const auto id = next_id("reg");
+  const bool at_risk = bad && chance(0.5);
+  json submitted = envelope(p, "registration.submitted", bad ? now - hours(at_risk ? 20 : 30) : now - hours(3));
+  submitted["subject"] = fmt::format("ps:{:010x}", rng_() & 0xffffffffffULL);
+  submitted["attributes"] = {{"registration_id", id}, {"scheme", "health"}};
+  if (at_risk) return {submitted};
+  json transmitted = envelope(p, "registration.transmitted", now - minutes(bad ? 1 : 60));
+  transmitted["attributes"] = {{"registration_id", id}};
+  json acknowledged = envelope(p, "registration.acknowledged", now - seconds(30));
+  acknowledged["attributes"] = {{"registration_id", id}};
+  return {submitted, transmitted, acknowledged};
 }
 
 /// Daily custody reports; a violation reports a mandate breach 9 days after it happened.

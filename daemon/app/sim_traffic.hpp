@@ -19,7 +19,8 @@ struct sim_partner {
   std::vector<std::string> allowed_purposes, allowed_data_categories;
 };
 
-/// Partners from a GET /v1/partners body ({"partners": [...]}, or a bare array), sorted by id.
+/// Partners from a GET /v1/partners body ({"partners": [...]}, or a bare array), sorted by id;
+/// partners with `require_signature: true` are left out (simulate cannot sign for them).
 std::vector<sim_partner> partners_from_json(const nlohmann::json& body);
 
 /// Up to `n` partners, round-robin over classes (sorted) so that a small n still covers
@@ -52,6 +53,7 @@ class traffic {
   events channel(const sim_partner& p, instant now, bool bad);
   events probe(const sim_partner& p, instant now, bool bad);
   events complaint(const sim_partner& p, instant now, bool bad);
+  events registration(const sim_partner& p, instant now, bool bad);
   events custody(const sim_partner& p, instant now, bool bad);
 
   std::vector<sim_partner> partners_;

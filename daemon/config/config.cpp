@@ -14,9 +14,6 @@ namespace detail {
 bool all_of_chars(std::string_view s, bool (*pred)(char)) {
   return !s.empty() && std::all_of(s.begin(), s.end(), pred);
 }
-bool is_hex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
 bool is_env_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
@@ -76,13 +73,15 @@ void read_tls(reader& r, const YAML::Node& n, config& c) {
 
 void read_server(reader& r, const YAML::Node& n, config& c) {
   if (!r.mapping(n, "server",
-                 {"listen", "tls", "max_body_bytes", "max_events_per_request", "read_timeout"}))
+                 {"listen", "tls", "max_body_bytes", "max_events_per_request", "read_timeout",
+                  "max_connections"}))
     return;
   read_listen(r, n, c);
   read_tls(r, n["tls"], c);
   r.positive(n, "max_body_bytes", "server", c.max_body_bytes, true);
   r.positive(n, "max_events_per_request", "server", c.max_events_per_request);
   r.duration(n, "read_timeout", "server", "30s", false, c.read_timeout);
+  r.positive(n, "max_connections", "server", c.max_connections);
 }
 
 void read_storage(reader& r, const YAML::Node& n, config& c) {
@@ -96,50 +95,6 @@ void read_storage(reader& r, const YAML::Node& n, config& c) {
   else
     c.synchronous = sync;
   r.duration(n, "event_retention", "storage", "400d", false, c.event_retention);
-}
-
-/// One auth.tokens entry; `names` catches two tokens with the same name.
-void read_token(reader& r, const YAML::Node& n, const std::string& path,
-                std::set<std::string>& names, config& c) {
-  if (!r.mapping(n, path, {"name", "sha256", "role", "partner"})) {
-    if (n.IsNull())
-      r.fail(n, "invalid_value", fmt::format("{}: expected a mapping, got nothing", path));
-    return;
-  }
-  token t;
-  r.string(n, "name", path, t.name);
-  r.string(n, "sha256", path, t.sha256);
-  r.string(n, "role", path, t.role);
-  r.string(n, "partner", path, t.partner);
-  for (const char* key : {"name", "sha256", "role"}) {
-    if (!n[key].IsDefined()) r.fail(n, "missing_key", fmt::format("{}.{}: required", path, key));
-  }
-  if (!t.name.empty() && !names.insert(t.name).second)
-    r.fail(n["name"], "invalid_value",
-           fmt::format("{}.name: duplicate token name '{}'", path, t.name));
-  if (!t.sha256.empty() && (t.sha256.size() != 64 || !all_of_chars(t.sha256, is_hex)))
-    r.fail(n["sha256"], "invalid_value",
-           fmt::format("{}.sha256: expected 64 hex characters (the SHA-256 of the token)", path));
-  static constexpr std::string_view roles[] = {"partner", "metrics", "ops", "officer", "admin"};
-  if (!t.role.empty() && std::find(std::begin(roles), std::end(roles), t.role) == std::end(roles))
-    r.fail(n["role"], "invalid_value",
-           fmt::format("{}.role: expected partner, metrics, ops, officer or admin, got '{}'", path,
-                       t.role));
-  if (t.role == "partner" && !n["partner"].IsDefined())
-    r.fail(n, "missing_key", fmt::format("{}.partner: required for role partner", path));
-  if (!t.role.empty() && t.role != "partner" && n["partner"].IsDefined())
-    r.fail(n["partner"], "invalid_value",
-           fmt::format("{}.partner: only allowed with role partner", path));
-  c.tokens.push_back(std::move(t));
-}
-
-void read_auth(reader& r, const YAML::Node& n, config& c) {
-  if (!r.mapping(n, "auth", {"tokens"})) return;
-  const YAML::Node tokens = n["tokens"];
-  if (!r.sequence(tokens, "auth.tokens", "a list of tokens")) return;
-  std::set<std::string> names;
-  std::size_t i = 0;
-  for (const auto& t : tokens) read_token(r, t, fmt::format("auth.tokens[{}]", i++), names, c);
 }
 
 void read_metrics(reader& r, const YAML::Node& n, config& c) {
@@ -163,12 +118,16 @@ void read_privacy(reader& r, const YAML::Node& n, config& c) {
   const YAML::Node list = n["pseudonymize"];
   if (!list.IsDefined() || !list.IsSequence()) return;
   std::size_t i = 0;
+  std::set<std::string> seen;
   for (const auto& item : list) {
     if (item.IsScalar() && !item.Scalar().empty() && !is_pseudonymizable(item.Scalar()))
       r.fail(item, "invalid_value",
              fmt::format("privacy.pseudonymize[{}]: expected subject, correlation_id or "
                          "attributes.<name>, got '{}'",
                          i, item.Scalar()));
+    else if (item.IsScalar() && !seen.insert(item.Scalar()).second)
+      r.fail(item, "invalid_value",
+             fmt::format("privacy.pseudonymize[{}]: '{}' is listed twice", i, item.Scalar()));
     ++i;
   }
   if (!c.pseudonymize.empty() && c.pseudonym_key_file.empty())
@@ -176,9 +135,10 @@ void read_privacy(reader& r, const YAML::Node& n, config& c) {
 }
 
 void read_ingest(reader& r, const YAML::Node& n, config& c) {
-  if (!r.mapping(n, "ingest", {"spool_dir", "max_future_skew"})) return;
+  if (!r.mapping(n, "ingest", {"spool_dir", "max_future_skew", "rate_limit"})) return;
   r.string(n, "spool_dir", "ingest", c.spool_dir);
   r.duration(n, "max_future_skew", "ingest", "5m", false, c.max_future_skew);
+  read_rate_limit(r, n["rate_limit"], c);   // auth.cpp
 }
 
 void read_rules(reader& r, const YAML::Node& root, config& c) {
@@ -189,7 +149,7 @@ void read_rules(reader& r, const YAML::Node& root, config& c) {
 
 /// With authentication off, only a loopback listener is safe (contract 8).
 void check_open_listener(reader& r, const YAML::Node& root, const config& c) {
-  if (!c.tokens.empty() || is_loopback(c.listen_host)) return;
+  if (!c.tokens.empty() || !c.certificates.empty() || is_loopback(c.listen_host)) return;
   const YAML::Node listen = root["server"].IsMap() ? root["server"]["listen"] : YAML::Node{};
   r.fail(listen, "invalid_value",
          fmt::format("server.listen: with no auth.tokens slawatch only listens on a loopback "

@@ -73,6 +73,10 @@ bool is_url(std::string_view s);         ///< http:// or https:// and something 
 bool is_env_name(std::string_view s);    ///< [A-Za-z_][A-Za-z0-9_]*
 bool is_clock_time(std::string_view s);  ///< HH:MM, 00:00-23:59
 
+/// Sections kept in auth.cpp: auth (tokens, certificates) and ingest.rate_limit.
+void read_auth(reader& r, const YAML::Node& n, config& c);
+void read_rate_limit(reader& r, const YAML::Node& n, config& c);
+
 /// Sections kept in alerting.cpp.
 void read_alerting(reader& r, const YAML::Node& n, config& c);
 void read_reports(reader& r, const YAML::Node& n, config& c);

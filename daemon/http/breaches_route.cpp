@@ -88,9 +88,17 @@ result<store::breach_query> parse_breach_query(
   return q;
 }
 
-response router::get_breaches(const target& t) {
+response router::get_breaches(const request& req, const target& t) {
   auto q = parse_breach_query(t.query);
   if (!q) return error_response(400, q.err().message);
+  if (auto scope = req.partner_scope(); !scope.empty()) {
+    // A partner sees its own rows only: another partner's filter matches nothing, and the
+    // forced filter keeps every cursor page inside the caller's partner.
+    if (q->partner && *q->partner != scope) {
+      return json_response(200, nlohmann::json{{"breaches", nlohmann::json::array()}, {"next_cursor", nullptr}});
+    }
+    q->partner = std::string(scope);
+  }
   if (deps_.readers == nullptr) return error_response(503, "storage: not open");
   auto page = deps_.readers->with<store::breach_page>(
       [&](store::store& s) { return s.list_breaches(q.value()); });
@@ -102,12 +110,16 @@ response router::get_breaches(const target& t) {
   return json_response(200, body);
 }
 
-response router::get_breach(const std::string& id) {
+response router::get_breach(const request& req, const std::string& id) {
   if (deps_.readers == nullptr) return error_response(503, "storage: not open");
   auto found = deps_.readers->with<std::optional<model::breach>>(
       [&](store::store& s) { return s.get_breach(id); });
   if (!found) return detail::store_error(found.err(), deps_.log);
-  if (!found.value()) return error_response(404, "breach not found");
+  auto scope = req.partner_scope();
+  // Another partner's breach is answered exactly like an unknown id.
+  if (!found.value() || (!scope.empty() && found.value()->partner != scope)) {
+    return error_response(404, "breach not found");
+  }
   return json_response(200, found.value()->to_json());
 }
 

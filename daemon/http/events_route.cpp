@@ -1,5 +1,7 @@
 // POST /v1/events (contract 2.3): parse, validate, queue to the pipeline, answer after commit.
 #include <chrono>
+#include <map>
+#include <fmt/format.h>
 #include "slawatch/http/router.hpp"
 #include "slawatch/ingest/batch.hpp"
 
@@ -46,6 +48,26 @@ std::vector<model::event> hand_over(ingest::prepared_batch& b) {
   return out;
 }
 
+/// Transport facts (contract 2.2) from what the server and the router observed themselves.
+ingest::sender sender_of(const request& req, std::string signature) {
+  ingest::sender who;
+  who.partner = std::string(req.partner_scope());   // prepare() rejects other partners' events
+  who.transport.source = "http";
+  who.transport.tls = req.conn.tls;
+  if (req.conn.tls && !req.conn.tls_version.empty()) who.transport.tls_version = req.conn.tls_version;
+  if (!req.conn.client_cert.empty()) who.transport.client_cert = req.conn.client_cert;
+  if (req.caller) who.transport.authenticated_as = req.caller->name;
+  who.transport.signature = std::move(signature);
+  return who;
+}
+
+/// Events per partner of a prepared batch (what the rate limit charges).
+std::map<std::string, std::uint64_t> events_per_partner(const ingest::prepared_batch& b) {
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& ev : b.events) ++out[ev.partner];
+  return out;
+}
+
 }  // namespace detail
 
 void router::post_events(request& req, responder done) {
@@ -71,11 +93,25 @@ void router::post_events(request& req, responder done) {
     reply(error_response(too_large ? 413 : 400, items.err().message));
     return;
   }
-  ingest::sender who;   // auth arrives later: any partner, plain HTTP
-  who.transport.source = "http";
+  std::string signature;
+  if (auto refused = check_signature(req, items.value(), *rules, signature)) {
+    reply(std::move(*refused));
+    return;
+  }
+  std::size_t n_items = items->size();
   instant received_at = deps_.now ? deps_.now() : instant{};
   auto batch = std::make_shared<ingest::prepared_batch>(
-      ingest::prepare(std::move(items.value()), *rules, who, received_at, deps_.max_future_skew));
+      ingest::prepare(std::move(items.value()), *rules, detail::sender_of(req, std::move(signature)),
+                      received_at, deps_.max_future_skew));
+  if (deps_.rate_limit && !batch->events.empty()) {
+    if (auto wait = deps_.rate_limit->admit(detail::events_per_partner(*batch)); wait > 0) {
+      if (m != nullptr) m->event_rejected("overloaded", n_items);
+      auto r = error_response(429, fmt::format("overloaded: partner rate limit exceeded, retry after {}s", wait));
+      r.headers.emplace_back("Retry-After", std::to_string(wait));
+      reply(std::move(r));
+      return;
+    }
+  }
   detail::count_item_errors(m, *batch);
   submit_batch(std::move(batch), std::move(reply));
 }

@@ -77,9 +77,15 @@ result<store::obligation_query> parse_obligation_query(
   return q;
 }
 
-response router::get_obligations(const target& t) {
+response router::get_obligations(const request& req, const target& t) {
   auto q = parse_obligation_query(t.query);
   if (!q) return error_response(400, q.err().message);
+  if (auto scope = req.partner_scope(); !scope.empty()) {   // as in get_breaches
+    if (q->partner && *q->partner != scope) {
+      return json_response(200, nlohmann::json{{"obligations", nlohmann::json::array()}, {"next_cursor", nullptr}});
+    }
+    q->partner = std::string(scope);
+  }
   if (deps_.readers == nullptr) return error_response(503, "storage: not open");
   auto page = deps_.readers->with<store::obligation_page>(
       [&](store::store& s) { return s.list_obligations(q.value()); });

@@ -22,7 +22,7 @@ route_match match_route(const std::string& path) {
   if (path.starts_with(reports_prefix)) {
     std::string id = path.substr(reports_prefix.size());
     if (!id.empty() && id.find('/') == std::string::npos) {
-      return {true, "GET", id, false, access::read_own, true};
+      return {true, "GET", id, false, access::report, true};
     }
   }
   if (path.starts_with(breaches_prefix)) {
@@ -82,13 +82,22 @@ void router::dispatch(request& req, const target& t, responder& done) {
     done(std::move(r));
     return;
   }
+  if (auto refused = authorize(req, t, m)) {
+    done(std::move(*refused));
+    return;
+  }
   if (t.path == "/v1/events") {
     post_events(req, std::move(done));
   } else if (t.path == "/v1/breaches") {
-    done(get_breaches(t));
+    done(get_breaches(req, t));
   } else if (t.path == "/v1/obligations") {
-    done(get_obligations(t));
+    done(get_obligations(req, t));
   } else if (m.report) {
+    auto scope = req.partner_scope();
+    if (!scope.empty() && scope != m.id) {   // answered like a partner that does not exist
+      done(error_response(404, detail::report_not_found));
+      return;
+    }
     get_report(req, t, m.id, std::move(done));
   } else if (t.path == "/v1/audit") {
     done(get_audit(t));
@@ -97,13 +106,13 @@ void router::dispatch(request& req, const target& t, responder& done) {
   } else if (m.waive) {
     post_waive(req, m.id, std::move(done));
   } else if (!m.id.empty()) {
-    done(get_breach(m.id));
+    done(get_breach(req, m.id));
   } else if (t.path == "/-/reload") {
     done(post_reload());
   } else if (t.path == "/v1/rules") {
     done(get_rules());
   } else if (t.path == "/v1/partners") {
-    done(get_partners());
+    done(get_partners(req));
   } else if (t.path == "/metrics") {
     done(get_metrics());
   } else if (t.path == "/-/healthy") {
@@ -113,11 +122,14 @@ void router::dispatch(request& req, const target& t, responder& done) {
   }
 }
 
-response router::get_partners() {
+response router::get_partners(const request& req) {
   auto rules = deps_.rules ? deps_.rules() : nullptr;
   if (!rules) return error_response(503, "rules: not loaded");
+  auto scope = req.partner_scope();
   auto list = nlohmann::json::array();
-  for (const auto& [id, p] : rules->partners) list.push_back(p.to_json());
+  for (const auto& [id, p] : rules->partners) {
+    if (scope.empty() || id == scope) list.push_back(p.to_json());
+  }
   return json_response(200, nlohmann::json{{"partners", std::move(list)}});
 }
 

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_set>
+#include "slawatch/ingest/audit.hpp"
 #include "slawatch/ingest/effects.hpp"
 #include "step.hpp"
 
@@ -125,7 +126,7 @@ struct pipeline::impl {
         done = store_->begin();
         begun = true;
       }
-      if (done && begun) done = detail::persist(*store_, g, notify_context());
+      if (done && begun) done = detail::persist(*store_, g, notify_context(), now());
       if (done && begun) done = store_->commit();
     } catch (const std::exception& e) {   // nothing may kill the writer thread
       done = error{"storage", std::string("storage: ") + e.what(), {}};
@@ -230,9 +231,27 @@ struct pipeline::impl {
           engine_.on_event(ev, step);
           detail::absorb(g, step, engine_);
         }
+        if (auto r = audit_batch(group[j].events, results[j]); !r) return r;
       }
       return true;
     }, /*skip_if_empty=*/false);
+  }
+
+  /// The "batch" audit entry of one batch, in its transaction; none when nothing was
+  /// accepted (a replayed request changes nothing).
+  result<bool> audit_batch(const std::vector<model::event>& events, const batch_result& r) {
+    std::vector<const model::event*> accepted;
+    std::size_t duplicates = 0, conflicts = 0;
+    for (std::size_t k = 0; k < events.size(); ++k) {
+      const auto st = r.events[k].status;
+      if (st == store::put_status::accepted) accepted.push_back(&events[k]);
+      duplicates += st == store::put_status::duplicate ? 1 : 0;
+      conflicts += st == store::put_status::conflict ? 1 : 0;
+    }
+    if (accepted.empty()) return true;
+    auto e = store_->append_audit("batch", batch_audit_detail(accepted, duplicates, conflicts), now());
+    if (!e) return e.err();
+    return true;
   }
 
   /// Fires the timers due at `t` in a transaction of their own.
@@ -300,6 +319,9 @@ struct pipeline::impl {
       res.status = r->status;
       res.breach = std::move(r->before);
       if (r->status != store::waive_status::waived) return true;
+      if (auto a = store_->append_audit("waiver", waiver_audit_detail(*res.breach, w.reason), at); !a) {
+        return a.err();
+      }
       was_open = res.breach->status == model::breach_status::open;
       res.breach->status = model::breach_status::waived;
       res.breach->waived_reason = w.reason;
@@ -420,6 +442,11 @@ pipeline::pipeline(std::unique_ptr<store::store> writer,
 pipeline::~pipeline() { stop(); }
 
 bool pipeline::submit(std::vector<model::event> events, completion done) {
+  // On the caller's thread: every source (HTTP, spool) passes here, so no raw value of a
+  // listed field reaches the writer thread, the store or the engine.
+  if (const auto& ps = impl_->opts_.pseudonyms) {
+    for (auto& ev : events) ps->apply(ev.doc);
+  }
   {
     std::lock_guard lock(impl_->mu_);
     if (impl_->stopping_) return false;

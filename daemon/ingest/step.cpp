@@ -1,5 +1,6 @@
 // Netting an engine step's state changes per id, and writing a transaction's effects.
 #include "step.hpp"
+#include "slawatch/ingest/audit.hpp"
 #include <algorithm>
 #include <unordered_set>
 
@@ -94,9 +95,17 @@ result<bool> enqueue_notifications(store::store& s, group_effects& g, const noti
   return true;
 }
 
+/// A "breach" audit entry in the transaction that writes the breach (contract 8).
+result<bool> audit_breach(store::store& s, const model::breach& b, std::string_view event, instant at) {
+  auto e = s.append_audit("breach", breach_audit_detail(b, event), at);
+  if (!e) return e.err();
+  return true;
+}
+
 }  // namespace
 
-result<bool> persist(store::store& s, group_effects& g, const notify_context& notify) {
+result<bool> persist(store::store& s, group_effects& g, const notify_context& notify,
+                     instant audit_at) {
   g.new_breaches.clear();
   g.closed_breaches.clear();
   g.dropped.clear();
@@ -105,17 +114,24 @@ result<bool> persist(store::store& s, group_effects& g, const notify_context& no
   for (const auto& b : g.fx.breaches) {
     auto inserted = s.put_breach(b);
     if (!inserted) return inserted.err();
-    if (*inserted) g.new_breaches.push_back(&b);   // a retried group never counts twice
+    if (!*inserted) continue;
+    g.new_breaches.push_back(&b);   // a retried group never counts twice
+    if (auto r = audit_breach(s, b, "opened", audit_at); !r) return r;
   }
   // After the inserts: a breach opened by a tick may be closed by a stop of the same group.
   for (const auto& u : g.fx.breach_updates) {
     auto before = s.update_breach({u.id, u.status, u.completed_at, u.delay_seconds});
     if (!before) return before.err();
     const auto& old = before.value();
-    if (old && old->status == model::breach_status::open &&
-        u.status != model::breach_status::open) {
+    if (!old) continue;
+    const bool closes = old->status == model::breach_status::open &&
+                        u.status != model::breach_status::open;
+    auto after = closed_copy(*old, u);
+    if (old->status == model::breach_status::waived) after.status = old->status;   // never un-waived
+    if (auto r = audit_breach(s, after, closes ? "closed" : "updated", audit_at); !r) return r;
+    if (closes) {
       g.closed_breaches.push_back(*old);
-      closed_after.push_back(closed_copy(*old, u));
+      closed_after.push_back(std::move(after));
     }
   }
   if (auto r = enqueue_notifications(s, g, notify, closed_after); !r) return r;

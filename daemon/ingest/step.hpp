@@ -46,8 +46,10 @@ struct notify_context {
 
 /// Writes every effect of `g` inside the caller's transaction: outcomes, new breaches,
 /// breach updates, state upserts and deletes, and the outbox items of every new breach and
-/// closure. Fills new_breaches/closed_breaches/dropped.
-result<bool> persist(store::store& s, group_effects& g, const notify_context& notify = {});
+/// closure, and a "breach" audit entry (at `audit_at`) for every insert and applied update.
+/// Fills new_breaches/closed_breaches/dropped.
+result<bool> persist(store::store& s, group_effects& g, const notify_context& notify = {},
+                     instant audit_at = {});
 
 store::state_row to_row(const engine::state_entry& e);
 engine::state_entry to_entry(store::state_row r);

@@ -33,7 +33,9 @@ std::optional<sys_days> read_date(std::string_view s) {
       s[7] != '-' || !read_fixed(s, 8, 2, d))
     return std::nullopt;
   const year_month_day ymd{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}};
-  if (!ymd.ok()) return std::nullopt;
+  // An instant counts nanoseconds in 64 bits (years 1677-2262): a year outside 1900-2199
+  // would overflow (UB) here or when a deadline is added to it, so it is no timestamp.
+  if (!ymd.ok() || y < 1900 || y > 2199) return std::nullopt;
   return sys_days{ymd};
 }
 

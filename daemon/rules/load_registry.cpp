@@ -187,7 +187,8 @@ void load_calendars(loader& ld, const parsed_file& f, const YAML::Node& node) {
                           render_location(prev->second.where)));
       continue;
     }
-    const YAML::Node& body = it->second;
+    // A copy: yaml-cpp's it-> is a temporary proxy, a reference to its member dangles.
+    const YAML::Node body = it->second;
     if (!expect_map(ld, f, body, "calendars." + cal.name)) continue;
     read_calendar_body(ld, f, body, cal);
     ld.set.calendars.emplace(cal.name, std::move(cal));

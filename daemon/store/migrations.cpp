@@ -16,7 +16,7 @@ struct migration {
 // Rows carry the whole document (often > 1/20 of a page), which is where SQLite advises
 // against WITHOUT ROWID: appends at the rowid end stay cheap and only the small key index
 // takes random inserts.
-constexpr std::array<migration, 3> migrations{{
+constexpr std::array<migration, 4> migrations{{
     {1, R"sql(
 CREATE TABLE events (
   partner        TEXT    NOT NULL,
@@ -86,6 +86,27 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_queue ON outbox (state, sink, seq);
 CREATE INDEX breaches_open ON breaches (rule, partner) WHERE status = 'open';
+)sql"},
+    // audit: the hash-chained audit trail (contract 8; store.hpp audit_entry says what is
+    // hashed). seq is assigned by the store (head + 1), never by AUTOINCREMENT, so a gap is
+    // a finding. The triggers make the table append-only for slawatch itself; whoever can
+    // drop them can also rewrite rows, which is what `slawatch audit verify` detects.
+    // events_received: retention deletes the oldest events by received_at.
+    {4, R"sql(
+CREATE TABLE audit (
+  seq       INTEGER PRIMARY KEY,
+  at        TEXT    NOT NULL,
+  kind      TEXT    NOT NULL,
+  detail    TEXT    NOT NULL,
+  prev_hash TEXT    NOT NULL,
+  hash      TEXT    NOT NULL
+);
+CREATE INDEX audit_kind ON audit (kind, seq);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE INDEX events_received ON events (received_at_ns);
 )sql"},
 }};
 

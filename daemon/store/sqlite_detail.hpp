@@ -110,6 +110,19 @@ class sqlite_store final : public store {
   result<outbox_page> list_outbox(const outbox_query& q) override;
   result<std::vector<alert_pair>> alert_pairs(instant hold_since) override;
   result<std::vector<obligation_row>> at_risk_obligations(instant now) override;
+  result<audit_entry> append_audit(const std::string& kind, const nlohmann::json& detail,
+                                   instant at) override;
+  result<audit_position> audit_head() override;
+  result<std::optional<audit_entry>> last_audit(const std::string& kind) override;
+  result<audit_page> list_audit(const audit_query& q) override;
+  result<audit_verdict> verify_audit() override;
+  result<prune_result> prune_events(instant older_than, int max_rows, instant at) override;
+  result<std::vector<outcome_count>> partner_outcomes(const std::string& partner, instant from,
+                                                      instant to) override;
+  result<std::vector<model::breach>> partner_breaches(const std::string& partner, instant from,
+                                                      instant to) override;
+  result<std::vector<instant>> partner_event_buckets(const std::string& partner, instant from,
+                                                     instant to) override;
 
  private:
   std::unique_ptr<connection> c_;

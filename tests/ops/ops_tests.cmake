@@ -12,6 +12,13 @@ elseif(TARGET slawatch)
   message(WARNING "systemd-analyze not found (apt install systemd): systemd unit checks skipped")
 endif()
 
+# Needs node + npm (scripts/deps.sh) and, on the first run only, the npm registry: the pinned
+# tools are cached in ~/.cache/slawatch-npm. No node or no registry is a failure, not a skip.
+add_test(NAME "grafana: dashboards validate against the @grafana/schema Dashboard type"
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/grafana_schema.sh ${CMAKE_SOURCE_DIR})
+set_tests_properties("grafana: dashboards validate against the @grafana/schema Dashboard type"
+                     PROPERTIES TIMEOUT 400)
+
 find_program(DPKG_DEB dpkg-deb)
 if(TARGET slawatch AND DPKG_DEB)
   add_test(NAME "packaging: deb" COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/test_package.py

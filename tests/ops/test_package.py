@@ -18,6 +18,11 @@ REQUIRED = ["./usr/bin/slawatch", "./lib/systemd/system/slawatch.service", "./et
             "./etc/slawatch/rules/partners.yaml", "./etc/slawatch/rules/timeliness.yaml",
             "./usr/share/slawatch/rules/tests/timeliness.yaml", "./usr/share/slawatch/rules-tests",
             "./usr/share/slawatch/grafana/", "./usr/share/doc/slawatch/operations.md",
+            "./usr/share/slawatch/grafana/dashboards/sla-overview.json",
+            "./usr/share/slawatch/grafana/dashboards/partner-detail.json",
+            "./usr/share/slawatch/grafana/dashboards/internals.json",
+            "./usr/share/slawatch/grafana/provisioning/datasources/slawatch.yaml",
+            "./usr/share/slawatch/grafana/provisioning/dashboards/slawatch.yaml",
             "./usr/share/doc/slawatch/configuration.md"]
 
 

@@ -112,3 +112,24 @@ TEST_CASE("a breach rate of 0 makes only compliant operations, and 1 only violat
   CHECK(forbidden > 0);
   CHECK(old_tls > 0);
 }
+
+TEST_CASE("simulate leaves out partners that require signed requests") {
+  auto ps = partners_from_json(nlohmann::json::parse(R"({"partners": [
+    {"id": "bank-a", "class": "bank", "require_signature": false},
+    {"id": "mm-pay", "class": "mobile_money", "require_signature": true},
+    {"id": "posta", "class": "post_office"}]})"));
+  REQUIRE(ps.size() == 2);
+  CHECK(ps[0].id == "bank-a");
+  CHECK(ps[1].id == "posta");
+}
+
+TEST_CASE("a violating registration is late or left open past its warning") {
+  traffic tr({{"agent-x", "agent", {"register_member"}, {}}}, 1.0, 3);
+  std::set<std::size_t> sizes;
+  for (int i = 0; i < 300; ++i) {
+    bool breached = false;
+    auto evs = tr.next(now, breached);
+    if (evs.front()["type"] == "registration.submitted") sizes.insert(evs.size());
+  }
+  CHECK(sizes == std::set<std::size_t>{1, 3});   // 1: submitted only (at risk), 3: transmitted late
+}

@@ -83,7 +83,9 @@ struct harness {
   bool accept_waives = true;
   std::vector<nlohmann::json> logs;   // {"level", "msg", fields...} per log line
 
-  explicit harness(std::uint64_t max_events = 10000) {
+  /// `extra` adjusts the dependencies before the router is built (auth, rate limit ...).
+  explicit harness(std::uint64_t max_events = 10000,
+                   const std::function<void(http::router_deps&)>& extra = {}) {
     model::partner p;
     p.id = "bank-a";
     p.name = "Bank A";
@@ -120,6 +122,7 @@ struct harness {
       fields["msg"] = msg;
       logs.push_back(std::move(fields));
     };
+    if (extra) extra(d);
     router = std::make_unique<http::router>(std::move(d));
   }
 
@@ -135,6 +138,14 @@ struct harness {
     req.target = std::move(target);
     req.content_type = std::move(content_type);
     req.body = std::move(body);
+    router->handle(std::move(req), [this](http::response r) { responses.push_back(std::move(r)); });
+    if (responses.size() == before) return std::nullopt;
+    return responses.back();
+  }
+
+  /// Sends a fully built request (headers, connection facts).
+  std::optional<http::response> send_request(http::request req) {
+    auto before = responses.size();
     router->handle(std::move(req), [this](http::response r) { responses.push_back(std::move(r)); });
     if (responses.size() == before) return std::nullopt;
     return responses.back();

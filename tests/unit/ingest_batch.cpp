@@ -72,7 +72,11 @@ TEST_CASE("a body that is not JSON names line and column") {
   const std::vector<row> rows = {
       {"{\"a\": 1,\n \"b\": tru }", body_format::json,
        "body: invalid JSON at line 2, column 10: syntax error while parsing value - invalid "
-       "literal; last read: '\"b\": tru '"},
+       "literal"},
+      // the raw text nlohmann quotes ("last read") could be a pseudonymised field's value
+      {"{\"subject\": \"RAWSUBJ-93817\u0001\"}", body_format::json,
+       "body: invalid JSON at line 1, column 27: syntax error while parsing value - invalid "
+       "string: control character U+0001 (SOH) must be escaped to \\u0001"},
       {"", body_format::json,
        "body: invalid JSON at line 1, column 1: syntax error while parsing value - unexpected "
        "end of input; expected '[', '{', or a literal"},
@@ -102,6 +106,27 @@ TEST_CASE("a JSON body that is neither object nor array is refused") {
     CHECK(got.err().code == "malformed");
     CHECK(got.err().message == "body: expected a JSON object or array");
   }
+}
+
+// Found by fuzz_ndjson (tests/regression/ndjson/): 30 000 nested brackets overflowed the stack.
+TEST_CASE("a body nested deeper than 512 levels is malformed, brackets in strings do not count") {
+  const std::string deep = std::string(513, '[') + std::string(513, ']');
+  const std::string deep_line = "{}\n" + std::string(20000, '{');
+  const std::string ok = std::string(512, '[') + "\"[[[{{{\\\"[[\"" + std::string(512, ']');
+  struct row { std::string body; body_format f; const char* message; };
+  const row rows[] = {
+      {deep, body_format::json,
+       "body: invalid JSON at line 1, column 513: nested deeper than 512 levels"},
+      {deep_line, body_format::ndjson,
+       "body: invalid JSON at line 2, column 513: nested deeper than 512 levels"},
+  };
+  for (const auto& r : rows) {
+    auto got = parse_body(r.body, r.f, 100);
+    REQUIRE_FALSE(got.ok());
+    CHECK(got.err().code == "malformed");
+    CHECK(got.err().message == r.message);
+  }
+  CHECK(parse_body(ok, body_format::json, 100).ok());
 }
 
 TEST_CASE("NDJSON skips empty lines and indexes items by physical line") {

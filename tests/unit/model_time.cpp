@@ -57,6 +57,24 @@ TEST_CASE("malformed or impossible timestamps are rejected") {
   CHECK_FALSE(timefmt::parse_rfc3339(text));
 }
 
+// Found by fuzz_event (tests/regression/event/): 0000-01-01 and 9999-12-31 overflowed the
+// 64-bit nanosecond count (UB) instead of being rejected.
+TEST_CASE("timestamps and dates outside the years 1900-2199 are rejected, not overflowed") {
+  const auto [text, ok] = GENERATE(table<const char*, bool>({
+      {"0000-01-01T00:00:00+23:59", false},
+      {"1677-09-21T00:12:43Z", false},
+      {"1899-12-31T23:59:59Z", false},
+      {"1900-01-01T00:00:00Z", true},
+      {"2199-12-31T23:59:59.999999999Z", true},
+      {"2200-01-01T00:00:00Z", false},
+      {"2262-04-12T00:00:00Z", false},
+      {"9999-12-31T23:59:59.999999999-23:59", false},
+  }));
+  INFO(text);
+  CHECK(timefmt::parse_rfc3339(text).has_value() == ok);
+  CHECK(timefmt::parse_date(std::string_view(text).substr(0, 10)).has_value() == ok);
+}
+
 TEST_CASE("UTC formatting always shows milliseconds") {
   CHECK(timefmt::format_utc_ms(utc(2026, 11, 26, 6, 20, 5, milliseconds{117})) ==
         "2026-11-26T06:20:05.117Z");

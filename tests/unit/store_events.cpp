@@ -133,8 +133,8 @@ TEST_CASE("a database file is created with its directory, buckets outcomes by 15
   auto s = open_or_fail(tmp.path);   // migrations are not run twice
   CHECK(*s->count_events() == 1);
   CHECK(put(*s, make_event("bank-a", "e-1")) == put_status::duplicate);
-  CHECK(scalar(tmp.path, "SELECT count(*) FROM schema_version") == 3);
-  CHECK(scalar(tmp.path, "SELECT max(version) FROM schema_version") == 3);
+  CHECK(scalar(tmp.path, "SELECT count(*) FROM schema_version") == 4);
+  CHECK(scalar(tmp.path, "SELECT max(version) FROM schema_version") == 4);
 }
 
 TEST_CASE("a database file is in WAL mode") {
@@ -162,7 +162,7 @@ TEST_CASE("a database from a newer slawatch is refused") {
   REQUIRE_FALSE(s.ok());
   CHECK(s.err().code == "storage");
   CHECK(s.err().message == "storage: " + tmp.path +
-                               ": schema version 99 is newer than this slawatch (knows up to 3)");
+                               ": schema version 99 is newer than this slawatch (knows up to 4)");
 }
 
 TEST_CASE("an unopenable database names its path") {

@@ -35,6 +35,12 @@ struct replay_options {
 };
 int replay(const replay_options& opts);
 
+/// `slawatch audit verify`: opens the configured database read-only and recomputes the audit
+/// chain. Exit 0 with "audit: N entries, chain intact, head <seq> <hash>" on stdout; exit 1
+/// with "audit: entry <seq> broken: <reason>" on stdout; exit 2 on configuration or storage
+/// errors ("audit: storage: cannot open <path>: <reason>" on stderr).
+int audit_verify(const std::optional<std::string>& config_file);
+
 /// `slawatch test`: runs rule test files (contract 5.4); exit 0 all passed, 1 any failure,
 /// 2 a broken test file.
 int test(const std::vector<std::string>& test_files);
@@ -57,6 +63,29 @@ struct simulate_options {
 /// "--duration: expected a duration such as 30s, 5m or 1h, got 'x'".
 result<simulate_options> parse_simulate_options(const std::map<std::string, std::string, std::less<>>& flags);
 int simulate(const simulate_options& opts);
+
+/// `slawatch backup`: online copy of the configured database to `dest` (which must not
+/// exist) with the SQLite backup API while a daemon may keep running; prints a JSON summary
+/// (pages, bytes, schema_version, events, breaches, integrity) on stdout. Exit 1 on a
+/// configuration or storage error, an existing `dest` or a copy that fails integrity_check.
+struct backup_options {
+  std::optional<std::string> config_file;
+  std::string dest;
+};
+int backup(const backup_options& opts);
+
+/// `slawatch report` (report_cli.cpp, docs/reports.md): one partner's report for one month
+/// from the configured database (read-only), to stdout or `output`. Exit 2 on usage errors
+/// ("report: period: expected YYYY-MM", "report: --format: expected html, json or csv"),
+/// 1 on "report: unknown partner '<id>'", "report: period: in the future", configuration,
+/// rule or storage errors.
+struct report_options {
+  std::optional<std::string> config_file;
+  std::string partner, period;
+  std::string format = "html";
+  std::optional<std::string> output;
+};
+int report_command(const report_options& opts);
 
 // --- loading, shared by serve, check, replay and test ------------------------------------
 

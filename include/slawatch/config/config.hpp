@@ -21,6 +21,18 @@ struct token {
   std::string name, sha256, role, partner;   ///< role: partner | metrics | ops | officer | admin
 };
 
+/// Extension auth.certificates: a verified TLS client certificate subject (RFC 2253 text,
+/// exactly as http::connection_facts::client_cert shows it) mapped to a principal like a token.
+struct certificate {
+  std::string name, subject, role, partner;   ///< role and partner as for token
+};
+
+/// Extension ingest.rate_limit: a token bucket per partner; events_per_second 0 = off.
+struct rate_limit {
+  std::uint64_t events_per_second = 0;
+  std::uint64_t burst = 0;                    ///< defaults to events_per_second when not set
+};
+
 struct webhook {
   std::string name, url, secret_env;
   std::vector<std::string> categories, severities, partners;   ///< filters, empty = all
@@ -34,6 +46,7 @@ struct config {
   std::uint64_t max_body_bytes = 16777216;
   std::uint64_t max_events_per_request = 10000;
   duration read_timeout = std::chrono::seconds(30);   ///< extension: server.read_timeout
+  std::uint64_t max_connections = 4096;               ///< extension: server.max_connections
   // storage
   std::string storage_path = "slawatch-data/slawatch.db";
   std::string synchronous = "full";                  ///< full | normal
@@ -42,6 +55,7 @@ struct config {
   std::vector<std::string> rules = {"rules/*.yaml"};
   // auth
   std::vector<token> tokens;
+  std::vector<certificate> certificates;      ///< extension: auth.certificates
   // metrics
   bool metrics_public = false;
   std::uint64_t max_event_types = 200;
@@ -51,6 +65,7 @@ struct config {
   // ingest
   std::string spool_dir;
   duration max_future_skew = std::chrono::minutes(5);   ///< extension: ingest.max_future_skew
+  struct rate_limit rate_limit;                         ///< extension: ingest.rate_limit
   // alerting
   std::vector<std::string> alertmanagers;
   duration resend_interval = std::chrono::minutes(1);
@@ -71,6 +86,10 @@ std::optional<std::pair<std::string, std::uint16_t>> parse_listen(std::string_vi
 
 /// True for "localhost", 127.0.0.0/8 and ::1: the only hosts served without auth (contract 8).
 bool is_loopback(std::string_view host);
+
+/// The server.tls files are readable (start-up, before the server parses them). One error
+/// per file, naming the key: "server.tls.cert: cannot read /x.crt: No such file or directory".
+std::vector<error> check_tls_files(const tls_config& t);
 
 /// The built-in defaults of `slawatch serve` without --config (contract 10):
 /// listen 127.0.0.1:9780, data in ./slawatch-data/, rules from rules/.

@@ -32,6 +32,14 @@ struct connection_facts {
   std::string peer;           ///< "127.0.0.1:53211" (logs only)
 };
 
+/// Who made a request (contract 8): a configured token or client certificate. Set by
+/// router::dispatch before any handler runs (see request::caller).
+struct principal {
+  std::string name;       ///< the token's or certificate's configured name (authenticated_as)
+  std::string role;       ///< partner | metrics | ops | officer | admin
+  std::string partner;    ///< the partner id for role partner; empty otherwise
+};
+
 struct request {
   std::string method;         ///< "GET", "POST", ... (upper case, as sent)
   std::string target;         ///< path plus optional "?query"
@@ -41,6 +49,16 @@ struct request {
   std::string accept;         ///< the Accept header, empty when absent
   connection_facts conn;
   std::string body;
+  /// The authenticated caller, set by router::dispatch; nullopt when authentication is off
+  /// (no tokens/certificates configured) or the route is open. Handlers never see a request
+  /// whose caller failed authentication or is not allowed on the route.
+  std::optional<principal> caller;
+
+  /// The partner a read_own handler must confine its answer to: the caller's partner when
+  /// the caller has role partner, empty (= every partner) otherwise.
+  [[nodiscard]] std::string_view partner_scope() const {
+    return caller && caller->role == "partner" ? std::string_view(caller->partner) : std::string_view{};
+  }
 };
 
 struct response {

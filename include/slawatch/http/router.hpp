@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include "slawatch/http/auth.hpp"
 #include "slawatch/http/message.hpp"
 #include "slawatch/http/reader_pool.hpp"
 #include "slawatch/ingest/pipeline.hpp"
@@ -19,6 +20,7 @@
 
 namespace slawatch::ingest {
 struct prepared_batch;
+struct raw_item;
 }
 
 namespace slawatch::http {
@@ -40,6 +42,7 @@ enum class access {
   ingest,     ///< partner (own events only), admin
   read_own,   ///< ops, officer, admin: everything; partner: its own partner's data only
   read_all,   ///< ops, officer, admin
+  report,     ///< officer, admin: every partner; partner: its own only (not ops: contract 6)
   officer,    ///< officer, admin
   admin,      ///< admin
 };
@@ -54,11 +57,27 @@ struct route_match {
   access needs = access::open;
   bool report = false;      ///< /v1/reports/{partner}
 };
+/// The 404 text of GET /v1/reports/{partner} for a partner the registry does not know, and
+/// for another partner's report asked by a partner principal: the two must not differ.
+inline constexpr std::string_view report_not_found = "partner not found";
 /// The route of a percent-decoded path; found = false → 404.
 route_match match_route(const std::string& path);
 }  // namespace detail
 
+/// Whether `who` may call a route needing `a` (contract 6 roles column, 8). Partner
+/// isolation inside read_own/report/ingest routes is the handlers' job (request::caller).
+bool allows(access a, const principal& who);
+
 /// Everything the router reaches outside itself.
+///
+/// Authentication happens in router::dispatch, before any handler: with `auth` enabled a
+/// request without valid credentials gets 401 {"error": "unauthenticated: ..."} with
+/// `WWW-Authenticate: Bearer` (POST /v1/events also counts reason "unauthenticated"), a
+/// principal whose role the route does not allow gets 403 {"error": "forbidden: role
+/// '<role>' may not use <METHOD> <path>"}. Handlers then find the caller in
+/// request::caller (nullopt when auth is off) and confine read_own/report answers to
+/// request::partner_scope(): another partner's breach, report or partner entry is answered
+/// exactly like an unknown one (404 / empty list).
 struct router_deps {
   /// The current rule set; null while none is loaded.
   std::function<std::shared_ptr<const rules::rule_set>()> rules;
@@ -84,6 +103,16 @@ struct router_deps {
   /// Queues a waive (ingest::pipeline::waive); false = stopping (503). Empty → 503
   /// {"error": "waive: not available"}.
   std::function<bool(std::string id, std::string reason, ingest::waive_completion)> waive;
+  /// Tokens and client certificates (contract 8); null or !enabled() = authentication off:
+  /// every caller is allowed and request::caller stays nullopt.
+  std::shared_ptr<const authenticator> auth;
+  /// metrics.public: GET /metrics needs no credentials even with auth on.
+  bool metrics_public = false;
+  /// ingest.rate_limit per partner; null = no limit (429 + Retry-After when over).
+  std::shared_ptr<rate_limiter> rate_limit;
+  /// Reads an environment variable (a partner's hmac_secret_env); empty = std::getenv.
+  /// nullopt or "" = the variable is not set.
+  std::function<std::optional<std::string>(const std::string& name)> env;
 };
 
 /// Called exactly once per request, possibly on another thread (the ingest writer thread
@@ -109,20 +138,26 @@ class router {
 
  private:
   void dispatch(request& req, const target& t, responder& done);
+  /// Authentication and role check (router_auth.cpp); nullopt = go on, else the 401/403.
+  std::optional<response> authorize(request& req, const target& t, const detail::route_match& m);
+  /// X-Slawatch-Signature (contract 2.3) for a parsed body; nullopt = go on (sets
+  /// `signature` to "valid" or "absent"), else the 401 (events_route.cpp).
+  std::optional<response> check_signature(const request& req, const std::vector<ingest::raw_item>& items,
+                                          const rules::rule_set& rules, std::string& signature);
   void post_events(request& req, responder done);
   void submit_batch(std::shared_ptr<ingest::prepared_batch> batch, responder reply);
-  response get_breaches(const target& t);
-  response get_breach(const std::string& id);
+  response get_breaches(const request& req, const target& t);
+  response get_breach(const request& req, const std::string& id);
   /// POST /v1/breaches/{id}/waive (waive_route.cpp). Errors (exact): 400 "reason: required",
   /// "reason: expected a string", "reason: longer than 1000 characters", "body: expected a
   /// JSON object", "body: <parse error>"; 404 "breach not found"; 409 "breach already waived".
   void post_waive(request& req, const std::string& id, responder done);
-  response get_obligations(const target& t);
+  response get_obligations(const request& req, const target& t);
   /// GET /v1/reports/{partner}?period=YYYY-MM&format=json|csv|html (report_route.cpp).
   void get_report(request& req, const target& t, const std::string& partner, responder done);
   /// GET /v1/audit (audit_route.cpp): the audit trail, officer only.
   response get_audit(const target& t);
-  response get_partners();
+  response get_partners(const request& req);
   response get_rules();
   response post_reload();
   response get_metrics();
@@ -173,5 +208,15 @@ result<store::outbox_query> parse_notification_query(
 /// GET /v1/notifications (notifications_route.cpp): outbox items, oldest first,
 /// `{"notifications": [...], "next_cursor": null}`.
 response get_notifications(reader_pool* readers, const target& t, const log_fn& log);
+
+/// Parses the query of GET /v1/audit (kind, since, limit, cursor). Errors (exact):
+///   "kind: expected batch, breach, waiver, reload, config, report or retention"
+///   "since: not an RFC 3339 timestamp"
+///   "limit: expected an integer from 1 to 1000"
+///   "<name>: unknown query parameter"
+///   "<name>: given more than once"
+/// Empty values count as absent. A cursor the store does not know is 400 "cursor: invalid".
+result<store::audit_query> parse_audit_query(
+    const std::vector<std::pair<std::string, std::string>>& query);
 
 }  // namespace slawatch::http

@@ -16,6 +16,7 @@
 #include "slawatch/engine/engine.hpp"
 #include "slawatch/metrics/metrics.hpp"
 #include "slawatch/model/event.hpp"
+#include "slawatch/model/pseudonymize.hpp"
 #include "slawatch/store/store.hpp"
 
 namespace slawatch::ingest {
@@ -59,6 +60,9 @@ struct notify_routes {
 struct pipeline_options {
   std::size_t queue_capacity_events = 200000;  ///< beyond this submit() refuses (overloaded)
   std::size_t max_events_per_commit = 20000;
+  /// privacy.pseudonymize: applied to every submitted event's doc in submit(), before the
+  /// content hash, storage, rules, metrics and notifications see it. Null = none listed.
+  std::shared_ptr<const model::pseudonymizer> pseudonyms = nullptr;
   notify_routes notify;                        ///< default: no sinks, nothing enqueued
 };
 

@@ -16,7 +16,8 @@ namespace timefmt {
 
 /// Parses an RFC 3339 timestamp: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`.
 /// 'T' may be 't' or ' ' is NOT accepted; the offset is required. Up to 9 fraction digits.
-/// Returns nullopt on any deviation (month 13, Feb 30, hour 24, missing offset ...).
+/// Returns nullopt on any deviation (month 13, Feb 30, hour 24, missing offset ...) and for
+/// years outside 1900-2199 (an instant holds only about 1677-2262, with room for deadlines).
 std::optional<instant> parse_rfc3339(std::string_view text);
 
 /// Same, and also reports the UTC offset in seconds that the text carried (+03:00 → 10800).
@@ -36,7 +37,8 @@ std::optional<duration> parse_duration(std::string_view text);
 /// Shortest exact rendering in the same syntax: 90s → "1m30s", 0 → "0s".
 std::string format_duration(duration d);
 
-/// Parses `YYYY-MM-DD` to the UTC midnight instant of that civil date (date validation only).
+/// Parses `YYYY-MM-DD` to the UTC midnight instant of that civil date (date validation only;
+/// years 1900-2199 as for parse_rfc3339).
 std::optional<instant> parse_date(std::string_view text);
 
 }  // namespace timefmt

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 #include <nlohmann/json.hpp>
 #include "slawatch/model/breach.hpp"
@@ -136,6 +137,60 @@ struct alert_pair {
   model::breach latest;            ///< the most recently inserted of them
 };
 
+/// One entry of the hash-chained audit trail (migration 4, contract 8). Append-only.
+/// Canonical entry (what is hashed): the compact JSON (nlohmann dump(): no spaces, keys in
+/// byte order, UTF-8 as is) of {"at", "detail", "kind", "seq"}; "at" is RFC 3339 UTC with
+/// milliseconds ("2026-11-27T07:47:16.123Z"). hash = lowercase hex of
+/// sha256(prev_hash || canonical entry), prev_hash being the 64 hex characters of the
+/// previous entry's hash (audit_genesis_hash for seq 1).
+struct audit_entry {
+  std::int64_t seq = 0;            ///< 1, 2, 3 ... without gaps
+  std::string at;                  ///< RFC 3339 UTC, milliseconds
+  std::string kind;                ///< batch | breach | waiver | reload | config | report | retention
+  nlohmann::json detail = nlohmann::json::object();
+  std::string prev_hash, hash;
+};
+
+/// 64 zeros: the prev_hash of the first entry.
+const std::string& audit_genesis_hash();
+/// The canonical entry of `e` (its seq, at, kind and detail; see audit_entry).
+std::string audit_canonical(const audit_entry& e);
+/// hex(sha256(prev_hash || canonical)).
+std::string audit_hash(std::string_view prev_hash, std::string_view canonical);
+
+/// The newest entry's seq and hash (seq 0 and the genesis hash for an empty trail).
+struct audit_position {
+  std::int64_t seq = 0;
+  std::string hash = audit_genesis_hash();
+};
+
+struct audit_query {
+  std::optional<std::string> kind;
+  std::optional<instant> since;          ///< entries with at >= since
+  int limit = 100;                       ///< 1..1000
+  std::optional<std::string> cursor;     ///< opaque, from a previous page's next_cursor
+};
+
+struct audit_page {
+  std::vector<audit_entry> entries;      ///< oldest first (seq ascending)
+  std::optional<std::string> next_cursor;
+};
+
+/// What verify_audit() found. `broken_seq` unset = the chain is intact.
+struct audit_verdict {
+  std::uint64_t entries = 0;             ///< entries read (all of them when intact)
+  audit_position head;                   ///< the last entry checked (the head when intact)
+  std::optional<std::int64_t> broken_seq;
+  /// "seq gap" | "prev_hash mismatch" | "detail is not JSON" | "hash mismatch"
+  std::string reason;
+};
+
+/// What prune_events() removed (count 0: nothing, and no audit entry was written).
+struct prune_result {
+  std::uint64_t count = 0;
+  std::optional<audit_entry> entry;      ///< the "retention" entry written with the deletion
+};
+
 class store {
  public:
   virtual ~store() = default;
@@ -209,6 +264,41 @@ class store {
   virtual result<std::vector<alert_pair>> alert_pairs(instant hold_since);
   /// Open obligations that crossed a warning threshold and are not yet due at `now`.
   virtual result<std::vector<obligation_row>> at_risk_obligations(instant now);
+
+  // --- audit trail (contract 8; implemented by the SQLite store) ----------------------
+  /// Writer, inside the caller's transaction (so the entry commits or rolls back with what
+  /// it records): appends entry head+1 with `at` truncated to milliseconds. The default
+  /// implementation records nothing and returns an entry with seq 0 (test doubles).
+  virtual result<audit_entry> append_audit(const std::string& kind, const nlohmann::json& detail,
+                                           instant at);
+  /// The newest entry's seq and hash.
+  virtual result<audit_position> audit_head();
+  /// The newest entry of `kind`, if any (e.g. the last recorded configuration hash).
+  virtual result<std::optional<audit_entry>> last_audit(const std::string& kind);
+  /// Lists entries oldest first. Errors: "limit: expected 1 to 1000", "cursor: invalid"
+  /// (code bad_request).
+  virtual result<audit_page> list_audit(const audit_query& q);
+  /// Recomputes the whole chain in seq order and stops at the first broken entry.
+  virtual result<audit_verdict> verify_audit();
+  /// Writer, inside the caller's transaction: deletes up to `max_rows` events with
+  /// received_at < `older_than` (oldest first) and, when any went, appends a "retention"
+  /// entry {"count", "from", "to" (received_at range), "events_sha256"} at `at`.
+  /// Breaches, outcomes, engine state and the audit trail are never touched.
+  virtual result<prune_result> prune_events(instant older_than, int max_rows, instant at);
+
+  // --- reports (sqlite_reports.cpp; other stores answer "storage: reports not supported") --
+  /// Outcome counts of `partner` per rule and kind, summed over the 15-minute buckets whose
+  /// start lies in [from, to) (the buckets slawatch_rule_outcomes_total counts), sorted.
+  virtual result<std::vector<outcome_count>> partner_outcomes(const std::string& partner,
+                                                              instant from, instant to);
+  /// Breaches of `partner` whose outcome was decided (breach_decided_at) in [from, to),
+  /// ordered by decision instant, then id.
+  virtual result<std::vector<model::breach>> partner_breaches(const std::string& partner,
+                                                              instant from, instant to);
+  /// Starts of the 15-minute UTC buckets in [from, to) in which at least one event of
+  /// `partner` occurred (occurred_at), ascending (data completeness of a report).
+  virtual result<std::vector<instant>> partner_event_buckets(const std::string& partner,
+                                                             instant from, instant to);
 };
 
 enum class sync_mode { full, normal };
@@ -216,5 +306,30 @@ enum class sync_mode { full, normal };
 /// Opens (creating and migrating as needed) the SQLite database at `path` in WAL mode.
 /// ":memory:" gives a private in-memory database (tests). Errors name the path.
 result<std::unique_ptr<store>> open_sqlite(const std::string& path, sync_mode sync);
+
+/// Opens an existing SQLite database read-only (no creation, no migration): `slawatch audit
+/// verify`. Errors name the path: "storage: cannot open <path>: <reason>".
+result<std::unique_ptr<store>> open_sqlite_readonly(const std::string& path);
+
+/// What backup_sqlite copied (read back from the finished copy).
+struct backup_stats {
+  std::int64_t pages = 0;
+  std::int64_t page_size = 0;
+  std::int64_t bytes = 0;            ///< pages × page_size
+  int steps = 0;                     ///< sqlite3_backup_step calls
+  int schema_version = 0;
+  std::int64_t events = 0;
+  std::int64_t breaches = 0;
+  std::string integrity;             ///< PRAGMA integrity_check of the copy ("ok")
+};
+
+/// Online copy of the database at `source` (which a running daemon may keep writing) to the
+/// new file `dest` with the SQLite backup API, `pages_per_step` pages per step inside one
+/// read snapshot (WAL: the writer is never blocked; the copy is the database as of the
+/// start). `dest` must not exist. On failure a partial `dest` is removed.
+/// Errors: "backup: <dest> already exists", "storage: <source>: cannot open: <reason>",
+/// "backup: <dest>: <reason>".
+result<backup_stats> backup_sqlite(const std::string& source, const std::string& dest,
+                                   int pages_per_step = 256);
 
 }  // namespace slawatch::store
