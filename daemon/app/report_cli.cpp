@@ -44,7 +44,7 @@ int report_command(const report_options& o) {
   auto rows = report::gather(*s.value(), p->id, *month, zone);
   if (!rows) return fail(rows.err().message);
   const auto text = render(report::build(*p, *loaded.set, *month, zone, now, std::move(rows.value())), o.format);
-  if (!o.output) {
+  if (!o.output || *o.output == "-") {   // "-o -": standard output, as usual for CLIs
     std::cout << text;
     return exit_ok;
   }
