@@ -2,6 +2,7 @@
 // ingest.rate_limit. Credentials are validated strictly: a typo here would either lock a
 // partner out or, worse, give someone a role they should not have.
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include <fmt/format.h>
@@ -15,7 +16,7 @@ constexpr std::string_view roles[] = {"partner", "metrics", "ops", "officer", "a
 
 bool is_sha256_hex(std::string_view s) {
   return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           return std::isxdigit(static_cast<unsigned char>(c)) != 0;
          });
 }
 
@@ -66,7 +67,7 @@ void read_token(reader& r, const YAML::Node& n, const std::string& path,
   r.string(n, "partner", path, t.partner);
   if (!t.sha256.empty() && !is_sha256_hex(t.sha256))
     r.fail(n["sha256"], "invalid_value",
-           fmt::format("{}.sha256: expected 64 lowercase hex digits (the SHA-256 of the token)",
+           fmt::format("{}.sha256: expected 64 hex characters (the SHA-256 of the token)",
                        path));
   check_principal(r, n, path, t.name, t.role, names);
   c.tokens.push_back(std::move(t));

@@ -5,14 +5,13 @@
 namespace slawatch::ingest {
 
 nlohmann::json batch_audit_detail(const std::vector<const model::event*>& accepted,
+                                  const std::vector<std::string>& content_hashes,
                                   std::size_t duplicates, std::size_t conflicts) {
   std::string hashes;
-  hashes.reserve(accepted.size() * 65);
+  hashes.reserve(content_hashes.size() * 65);
+  for (const auto& h : content_hashes) hashes.append(h).push_back('\n');
   std::set<std::string> partners;
-  for (const auto* ev : accepted) {
-    hashes.append(ev->content_hash()).push_back('\n');
-    partners.insert(ev->partner);
-  }
+  for (const auto* ev : accepted) partners.insert(ev->partner);
   return {{"count", accepted.size()},
           {"duplicates", duplicates},
           {"conflicts", conflicts},

@@ -223,15 +223,18 @@ struct pipeline::impl {
           engine_.on_tick(group[j].events.front().received_at, step);
           detail::absorb(g, step, engine_);
         }
+        std::vector<std::string> accepted_hashes;   // for the batch audit entry
         for (const auto& ev : group[j].events) {
-          auto st = store_->put_event(ev);
+          std::string hash = ev.content_hash();
+          auto st = store_->put_event_hashed(ev, hash);
           if (!st) return st.err();
           results[j].events.push_back({*st});
           if (*st != store::put_status::accepted) continue;
+          accepted_hashes.push_back(std::move(hash));
           engine_.on_event(ev, step);
           detail::absorb(g, step, engine_);
         }
-        if (auto r = audit_batch(group[j].events, results[j]); !r) return r;
+        if (auto r = audit_batch(group[j].events, results[j], accepted_hashes); !r) return r;
       }
       return true;
     }, /*skip_if_empty=*/false);
@@ -239,7 +242,8 @@ struct pipeline::impl {
 
   /// The "batch" audit entry of one batch, in its transaction; none when nothing was
   /// accepted (a replayed request changes nothing).
-  result<bool> audit_batch(const std::vector<model::event>& events, const batch_result& r) {
+  result<bool> audit_batch(const std::vector<model::event>& events, const batch_result& r,
+                           const std::vector<std::string>& accepted_hashes) {
     std::vector<const model::event*> accepted;
     std::size_t duplicates = 0, conflicts = 0;
     for (std::size_t k = 0; k < events.size(); ++k) {
@@ -249,7 +253,8 @@ struct pipeline::impl {
       conflicts += st == store::put_status::conflict ? 1 : 0;
     }
     if (accepted.empty()) return true;
-    auto e = store_->append_audit("batch", batch_audit_detail(accepted, duplicates, conflicts), now());
+    auto e = store_->append_audit(
+        "batch", batch_audit_detail(accepted, accepted_hashes, duplicates, conflicts), now());
     if (!e) return e.err();
     return true;
   }

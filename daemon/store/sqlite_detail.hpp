@@ -59,6 +59,20 @@ class connection {
   std::unordered_map<std::string, std::unique_ptr<statement>> cache_;
 };
 
+/// Steps `s` to the end, turning each row into `read(s)`; a step error fails as `what`.
+template <class Read>
+auto read_rows(connection& c, statement& s, std::string_view what, Read&& read)
+    -> result<std::vector<decltype(read(s))>> {
+  std::vector<decltype(read(s))> out;
+  for (;;) {
+    auto row = s.step();
+    if (!row) return c.fail(what, row.err().message);
+    if (!*row) break;
+    out.push_back(read(s));
+  }
+  return out;
+}
+
 /// Applies every migration newer than the database's schema_version, in order, each in its
 /// own transaction. A database newer than this build is an error.
 result<bool> migrate(connection& c);
@@ -81,6 +95,7 @@ class sqlite_store final : public store {
   result<bool> commit() override;
   void rollback() override;
   result<put_status> put_event(const model::event& ev) override;
+  result<put_status> put_event_hashed(const model::event& ev, const std::string& content_hash) override;
   result<bool> add_outcomes(const std::vector<model::outcome>& outcomes) override;
   result<bool> put_breach(const model::breach& b) override;
   result<std::optional<model::breach>> update_breach(const breach_change& u) override;

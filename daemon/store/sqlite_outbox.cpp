@@ -51,14 +51,7 @@ outbox_item read_item(const statement& s) {
 }
 
 result<std::vector<outbox_item>> read_items(connection& c, statement& s, std::string_view what) {
-  std::vector<outbox_item> out;
-  for (;;) {
-    auto row = s.step();
-    if (!row) return c.fail(what, row.err().message);
-    if (!*row) break;
-    out.push_back(read_item(s));
-  }
-  return out;
+  return read_rows(c, s, what, read_item);
 }
 
 result<bool> run_write(connection& c, statement& s, std::string_view what) {

@@ -30,7 +30,10 @@ void sqlite_store::rollback() {
 }
 
 result<put_status> sqlite_store::put_event(const model::event& ev) {
-  const std::string hash = ev.content_hash();
+  return put_event_hashed(ev, ev.content_hash());
+}
+
+result<put_status> sqlite_store::put_event_hashed(const model::event& ev, const std::string& hash) {
   auto ins = c_->prepare(
       "INSERT INTO events (partner, id, content_hash, type, occurred_at_ns, received_at_ns, doc)"
       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (partner, id) DO NOTHING");

@@ -34,10 +34,10 @@ TEST_CASE("every malformed token entry is named by its index and key") {
     std::string entry, message;
   };
   const std::vector<row> rows = {
-      {"    - {name: b, sha256: " + std::string(64, 'A') + ", role: ops}\n",
-       "auth.tokens[1].sha256: expected 64 lowercase hex digits (the SHA-256 of the token)"},
+      {"    - {name: b, sha256: " + std::string(63, 'A') + "G, role: ops}\n",
+       "auth.tokens[1].sha256: expected 64 hex characters (the SHA-256 of the token)"},
       {"    - {name: b, sha256: " + hash64 + "0, role: ops}\n",
-       "auth.tokens[1].sha256: expected 64 lowercase hex digits (the SHA-256 of the token)"},
+       "auth.tokens[1].sha256: expected 64 hex characters (the SHA-256 of the token)"},
       {"    - {name: b, role: ops}\n", "auth.tokens[1].sha256: required"},
       {"    - {sha256: " + hash64 + ", role: ops}\n", "auth.tokens[1].name: required"},
       {"    - {name: b, sha256: " + hash64 + "}\n", "auth.tokens[1].role: required"},

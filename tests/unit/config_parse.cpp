@@ -157,9 +157,9 @@ TEST_CASE("tokens are validated by role") {
   CHECK(error_of(tok("name: a, sha256: " + hash64 + ", role: ops, partner: bank-a")) ==
         "c.yaml:3:111: auth.tokens[0].partner: only allowed with role partner");
   CHECK(error_of(tok("name: a, sha256: abc, role: ops")) ==
-        "c.yaml:3:25: auth.tokens[0].sha256: expected 64 lowercase hex digits (the SHA-256 of the token)");
+        "c.yaml:3:25: auth.tokens[0].sha256: expected 64 hex characters (the SHA-256 of the token)");
   CHECK(error_of(tok("name: a, sha256: " + std::string(63, 'a') + "g, role: ops")) ==
-        "c.yaml:3:25: auth.tokens[0].sha256: expected 64 lowercase hex digits (the SHA-256 of the token)");
+        "c.yaml:3:25: auth.tokens[0].sha256: expected 64 hex characters (the SHA-256 of the token)");
   CHECK(error_of(tok("sha256: " + hash64 + ", role: ops")) == "c.yaml:3:7: auth.tokens[0].name: required");
   const auto two = "auth:\n  tokens:\n    - {name: a, sha256: " + hash64 +
                    ", role: ops}\n    - {name: a, sha256: " + hash64 + ", role: admin}\n";
@@ -169,7 +169,7 @@ TEST_CASE("tokens are validated by role") {
 TEST_CASE("valid tokens are kept in order") {
   const auto r = config::parse("auth:\n  tokens:\n    - {name: bank-a-ingest, sha256: " + hash64 +
                                    ", role: partner, partner: bank-a}\n    - {name: amina, sha256: " +
-                                   std::string(64, 'f') + ", role: officer}\n",
+                                   std::string(64, 'F') + ", role: officer}\n",
                                "c.yaml");
   REQUIRE(r.cfg);
   REQUIRE(r.cfg->tokens.size() == 2);

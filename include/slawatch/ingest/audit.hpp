@@ -17,7 +17,9 @@ namespace slawatch::ingest {
 /// Detail of a "batch" entry: {"count", "duplicates", "conflicts", "partners" (sorted,
 /// unique, of the accepted events), "events_sha256"}: events_sha256 = hex sha256 of the
 /// accepted events' content hashes in batch order, each followed by "\n".
+/// `content_hashes[i]` is accepted[i]->content_hash(), as the store computed it.
 nlohmann::json batch_audit_detail(const std::vector<const model::event*>& accepted,
+                                  const std::vector<std::string>& content_hashes,
                                   std::size_t duplicates, std::size_t conflicts);
 
 /// Detail of a "breach" entry: {"event": "opened" | "closed" | "updated", "id", "rule",

@@ -202,6 +202,12 @@ class store {
   /// Inside a transaction: inserts the event unless (partner, id) exists.
   /// Same content hash → duplicate (nothing written); different → conflict.
   virtual result<put_status> put_event(const model::event& ev) = 0;
+  /// Same, with `content_hash` = ev.content_hash() already computed by the caller (the
+  /// pipeline also needs it for the batch audit entry: hashed once per event).
+  virtual result<put_status> put_event_hashed(const model::event& ev, const std::string& content_hash) {
+    (void)content_hash;
+    return put_event(ev);
+  }
   /// Adds outcome counts (bucketed per rule, partner, 15-minute UTC bucket of decided_at).
   virtual result<bool> add_outcomes(const std::vector<model::outcome>& outcomes) = 0;
   /// Inserts a breach; a breach whose id exists is left as it is (returns false).
