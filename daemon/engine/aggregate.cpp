@@ -141,18 +141,68 @@ void settled_event(engine_state& st, okey k, const model::event& ev, const contr
   out.upserts.push_back(aggregate_entry(st, it->first, g));
 }
 
-/// The measures over the kept events dated in (t - window, t].
+/// The measures over the kept events dated in (t - window, t] (an event older than the
+/// newest: a scan of that window).
 std::vector<measure_acc> window_measures(const rules::rule& r, const agg_group& g, instant t,
                                          std::vector<std::string>& events, std::uint64_t& count) {
   std::vector<measure_acc> acc(r.measures.size());
   effects ignored;  // out-of-range values were already counted when the event arrived
-  for (const auto& e : g.entries) {
-    if (e.at <= t - r.window || e.at > t) continue;
+  auto after = [](instant x, const agg_entry& e) { return x < e.at; };
+  auto from = std::upper_bound(g.entries.begin(), g.entries.end(), t - r.window, after);
+  auto to = std::upper_bound(from, g.entries.end(), t, after);
+  for (auto it = from; it != to; ++it) {
     ++count;
-    if (events.size() < max_evidence_events) events.push_back(e.event);
-    add_parts(acc, r, e.parts, r.id, ignored);
+    if (events.size() < max_evidence_events) events.push_back(it->event);
+    add_parts(acc, r, it->parts, r.id, ignored);
   }
   return acc;
+}
+
+/// In time order the window is every kept entry: the evidence is their first ids.
+std::vector<std::string> first_events(const agg_group& g) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < g.entries.size() && i < max_evidence_events; ++i) {
+    out.push_back(g.entries[i].event);
+  }
+  return out;
+}
+
+/// Adds the event to the kept entries and evicts those older than one window before the
+/// newest; the measures over the window up to the event's time. `events` is filled only for
+/// an event older than the newest (else the window is the first entries kept).
+std::vector<measure_acc> slide(const engine_state& st, const okey& k, agg_group& g, agg_entry e,
+                               std::vector<std::string>& events, std::uint64_t& count,
+                               bool& scanned, effects& out) {
+  const auto& r = st.rule_at(k);
+  const instant t = e.at;
+  // Events in time order (the normal case): the kept entries are exactly the window up to t,
+  // so the running measures answer without a scan.
+  const bool in_order = g.entries.empty() || t >= g.entries.back().at;
+  e.seq = store_entry(g, e);
+  if (in_order) {
+    g.entries.push_back(std::move(e));
+    window_add(r, g.win, g.entries.back());
+  } else {
+    auto pos = std::upper_bound(g.entries.begin(), g.entries.end(), t,
+                                [](instant x, const agg_entry& y) { return x < y.at; });
+    g.entries.insert(pos, std::move(e));
+  }
+  // Entries older than one window before the newest can no longer fall in a window.
+  const instant newest = g.entries.back().at;
+  while (!g.entries.empty() && g.entries.front().at <= newest - r.window) {
+    forget_entry(st, k, g, g.entries.front(), out);
+    if (in_order) window_drop(r, g.win, g.entries.front());
+    g.entries.pop_front();
+  }
+  seal_tail(st, k, g, out);
+  if (!in_order) {
+    window_reset(r, g.win);
+    for (const auto& x : g.entries) window_add(r, g.win, x);
+    scanned = true;
+    return window_measures(r, g, t, events, count);
+  }
+  count = g.entries.size();
+  return window_current(r, g.win);
 }
 
 void sliding_event(engine_state& st, okey k, const model::event& ev, contribution c,
@@ -160,6 +210,7 @@ void sliding_event(engine_state& st, okey k, const model::event& ev, contributio
   const auto& r = st.rule_at(k);
   auto [it, fresh] = st.aggregates.try_emplace(std::move(k));
   agg_group& g = it->second;
+  if (fresh) window_reset(r, g.win);
   if (!fresh) remove_timer(st, g.fire_at, timer_kind::aggregate, it->first);
   for (std::size_t i = 0; i < c.parts.size(); ++i) {  // counted here, once per event
     measure_acc probe;
@@ -169,17 +220,15 @@ void sliding_event(engine_state& st, okey k, const model::event& ev, contributio
     }
   }
   const instant t = ev.occurred_at;
-  auto pos = std::upper_bound(g.entries.begin(), g.entries.end(), t,
-                              [](instant x, const agg_entry& e) { return x < e.at; });
-  g.entries.insert(pos, agg_entry{t, ev.id, std::move(c.parts)});
-  // Entries older than one window before the newest can no longer fall in a window.
-  const instant newest = g.entries.back().at;
-  while (!g.entries.empty() && g.entries.front().at <= newest - r.window) g.entries.pop_front();
   std::vector<std::string> events;
   std::uint64_t count = 0;
-  auto v = judge(st, it->first, window_measures(r, g, t, events, count), out);
+  bool scanned = false;
+  auto acc = slide(st, it->first, g, agg_entry{t, ev.id, std::move(c.parts)}, events, count,
+                   scanned, out);
+  auto v = judge(st, it->first, acc, out);
   const std::string& partner = st.partner_at(it->first);
   if (!v.met && (!g.quiet_until || t >= *g.quiet_until)) {
+    if (!scanned) events = first_events(g);   // built only for a breach
     auto b = aggregate_breach(st, it->first, t, std::move(events), count, std::move(v));
     b.id = model::breach_id(r.id, partner, it->first.key, timefmt::format_utc_ms(t));
     b.detected_at = ev.received_at;
@@ -217,7 +266,7 @@ void fire_aggregate(engine_state& st, const okey& k, instant now, effects& out) 
   if (it == st.aggregates.end()) return;
   const auto& r = st.rule_at(k);
   agg_group g = std::move(it->second);
-  out.erased.push_back(entry_id(st, "aggregate", k));
+  erase_group(st, k, g, out);
   st.aggregates.erase(it);  // timer already removed by fire_due
   if (!r.settle) return;    // a sliding group idle for a whole window is dropped
   auto v = judge(st, k, g.acc, out);

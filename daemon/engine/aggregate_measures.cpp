@@ -36,13 +36,13 @@ std::optional<int128> int128_from_string(const std::string& s) {
   return neg ? -v : v;
 }
 
+}  // namespace
+
 bool better(const number& x, const number& best, rules::rule::aggregation agg) {
   if (x.is_int && best.is_int) return agg == rules::rule::aggregation::min ? x.i < best.i : x.i > best.i;
   return agg == rules::rule::aggregation::min ? x.as_double() < best.as_double()
                                               : x.as_double() > best.as_double();
 }
-
-}  // namespace
 
 std::optional<number> to_number(const expr::value& v) {
   if (v.kind() == expr::type::int_type) return number{true, v.as_int(), 0};
@@ -175,27 +175,20 @@ bool load_settled(const rules::rule& r, const nlohmann::json& d, agg_group& g) {
   return true;
 }
 
+/// The group's own part of a sliding window: its newest entries (seq from `sealed`); the
+/// older ones are in aggregate_chunk entries. An entry written before chunks existed has
+/// every kept entry and no `sealed`.
 bool load_sliding(const rules::rule& r, const nlohmann::json& d, agg_group& g) {
   auto quiet = read_opt_ns(d, "quiet_until");
   auto met = read_opt_ns(d, "met_until");
   auto entries = d.find("entries");
-  if (!quiet || !met || entries == d.end() || !entries->is_array()) return false;
+  auto sealed = d.find("sealed");
+  if (!quiet || !met || entries == d.end()) return false;
+  if (sealed != d.end() && !sealed->is_number_unsigned()) return false;
   g.quiet_until = *quiet;
   g.met_until = *met;
-  for (const auto& e : *entries) {
-    if (!e.is_array() || e.size() != 3 || !e[0].is_number_integer() || !e[1].is_string() ||
-        !e[2].is_array() || e[2].size() != r.measures.size()) {
-      return false;
-    }
-    agg_entry entry{instant{duration{e[0].get<std::int64_t>()}}, e[1].get<std::string>(), {}};
-    for (const auto& p : e[2]) {
-      auto n = number_from_json(p);
-      if (!n) return false;
-      entry.parts.push_back(*n);
-    }
-    g.entries.push_back(std::move(entry));
-  }
-  return true;
+  g.sealed = sealed == d.end() ? 0 : sealed->get<std::uint64_t>();
+  return entries_from_json(r, *entries, g.sealed, g.tail);
 }
 
 }  // namespace
@@ -220,15 +213,10 @@ state_entry aggregate_entry(const engine_state& st, const okey& k, const agg_gro
                    {"measures", std::move(acc)}});
     return e;
   }
-  auto entries = nlohmann::json::array();
-  for (const auto& x : g.entries) {
-    auto parts = nlohmann::json::array();
-    for (const auto& p : x.parts) parts.push_back(number_to_json(p));
-    entries.push_back({ns(x.at), x.event, std::move(parts)});
-  }
   e.data.update({{"quiet_until", opt_ns(g.quiet_until)},
                  {"met_until", opt_ns(g.met_until)},
-                 {"entries", std::move(entries)}});
+                 {"sealed", g.sealed},
+                 {"entries", entries_to_json(g.tail)}});
   return e;
 }
 

@@ -123,12 +123,19 @@ model::breach condition_breach(const rules::rule& r, const model::event& ev,
 
 }  // namespace detail
 
-void engine::on_condition(const rules::rule& r, const model::event& ev, const expr::activation& act,
+void engine::on_condition(const condition_ref& c, const model::event& ev,
+                          const expr::activation& act, std::vector<std::int8_t>& when_memo,
                           effects& out) const {
-  if (r.when) {
-    auto w = expr::evaluate_bool(*r.when, act, &st_->fns);
-    if (w.t == expr::truth::error) ++out.evaluation_errors[r.id];
-    if (w.t != expr::truth::yes) return;
+  const rules::rule& r = *c.rule;
+  if (c.when_slot >= 0) {
+    // Same text, same event, same rule set: the same truth (evaluation is pure).
+    auto& memo = when_memo[static_cast<std::size_t>(c.when_slot)];
+    if (memo == when_unknown) {
+      memo = static_cast<std::int8_t>(expr::evaluate_bool(*r.when, act, &st_->fns).t);
+    }
+    const auto w = static_cast<expr::truth>(memo);
+    if (w == expr::truth::error) ++out.evaluation_errors[r.id];
+    if (w != expr::truth::yes) return;
   }
   for (const auto& ex : r.exceptions) {
     if (!ex.when || (ex.expires && *ex.expires <= ev.received_at)) continue;

@@ -7,10 +7,8 @@
 namespace slawatch::engine {
 
 std::map<std::pair<std::string, std::string>, std::uint64_t> engine::obligation_counts() const {
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> by_index;
-  for (const auto& [k, o] : st_->obligations) ++by_index[{k.rule, k.partner}];
   std::map<std::pair<std::string, std::string>, std::uint64_t> out;
-  for (const auto& [ix, n] : by_index) {
+  for (const auto& [ix, n] : st_->obligation_tally) {
     out[{st_->set->rules[ix.first].id, st_->partner_ids[ix.second]}] = n;
   }
   return out;
@@ -27,6 +25,12 @@ bool engine::holds(const state_entry& e) const {
   if (e.kind == "early_stop") return st_->early_stops.count(k) != 0;
   if (e.kind == "absence") return st_->absences.count(k) != 0;
   if (e.kind == "aggregate") return st_->aggregates.count(k) != 0;
+  if (e.kind == "aggregate_chunk") {
+    auto g = st_->aggregates.find(k);
+    auto first = e.data.find("first");
+    return g != st_->aggregates.end() && first != e.data.end() && first->is_number_unsigned() &&
+           g->second.chunks.count(first->get<std::uint64_t>()) != 0;
+  }
   if (e.kind == "objective") return st_->objectives.count(k) != 0;
   if (e.kind != "open_breach") return false;
   auto it = st_->open_breaches.find(k);

@@ -118,6 +118,7 @@ void decide(const engine_state& st, const okey& k, const obligation& o, instant 
 void erase_obligation(engine_state& st, obligation_map::iterator it, effects& out) {
   remove_timer(st, it->second.fire_at, timer_kind::obligation, it->first);
   out.erased.push_back(entry_id(st, "obligation", it->first));
+  st.obligation_removed(it->first);
   st.obligations.erase(it);
 }
 
@@ -167,7 +168,7 @@ void on_start(engine_state& st, okey k, instant started_at, const model::event& 
   }
   o.fire_at = next_fire(r, o, cal);
   auto [it, fresh] = st.obligations.emplace(std::move(k), std::move(o));
-  (void)fresh;
+  if (fresh) st.obligation_added(it->first);
   add_timer(st, it->second.fire_at, timer_kind::obligation, it->first);
   out.upserts.push_back(obligation_entry(st, it->first, it->second));
 }
@@ -222,6 +223,7 @@ void fire_obligation(engine_state& st, const okey& k, instant now, effects& out)
   open_breach ob{b.id, o.due};
   out.breaches.push_back(std::move(b));
   out.erased.push_back(entry_id(st, "obligation", k));
+  st.obligation_removed(k);
   st.obligations.erase(it);  // its timer was already taken off by fire_due
   record_open_breach(st, k, std::move(ob), out);
 }

@@ -2,6 +2,7 @@
 // reloads and restores.
 #include "slawatch/engine/engine.hpp"
 #include <algorithm>
+#include <iterator>
 #include "state.hpp"
 
 namespace slawatch::engine {
@@ -26,8 +27,49 @@ engine::~engine() = default;
 engine::engine(engine&&) noexcept = default;
 engine& engine::operator=(engine&&) noexcept = default;
 
+namespace {
+
+/// At most this many event types get a cached typed view per partner: types are partner
+/// input, so a partner sending endless new types costs time, never unbounded memory.
+constexpr std::size_t max_cached_types = 256;
+
+expr::string_guard either(expr::string_guard a, const expr::string_guard& b) {
+  if (a.any || b.any) return {};
+  a.exact.insert(a.exact.end(), b.exact.begin(), b.exact.end());
+  a.prefixes.insert(a.prefixes.end(), b.prefixes.begin(), b.prefixes.end());
+  a.decisive = false;
+  return a;
+}
+
+expr::string_guard type_guard(const expr::program* p) {
+  return p == nullptr ? expr::string_guard{} : expr::guard_of(*p, "event", "type");
+}
+
+/// Which event types can make the rule do anything (see expr::string_guard).
+expr::string_guard rule_guard(const rules::rule& r) {
+  switch (r.kind) {
+    case rules::rule_kind::condition: return type_guard(r.when.get());
+    case rules::rule_kind::deadline: {
+      auto g = either(type_guard(r.start.when.get()), type_guard(r.stop.when.get()));
+      return r.cancel.when ? either(std::move(g), type_guard(r.cancel.when.get())) : g;
+    }
+    case rules::rule_kind::absence: return type_guard(r.expect.get());
+    case rules::rule_kind::aggregate: {
+      if (r.measures.empty()) return {};
+      auto g = type_guard(r.measures.front().when.get());
+      for (const auto& m : r.measures) g = either(std::move(g), type_guard(m.when.get()));
+      return g;
+    }
+    case rules::rule_kind::objective: return {};
+  }
+  return {};
+}
+
+}  // namespace
+
 void engine::build_views() {
   partners_.clear();
+  guards_.clear();
   st_->fns.clear();
   st_->set = rules_.get();
   st_->partner_ids.clear();
@@ -37,6 +79,7 @@ void engine::build_views() {
   st_->fns = rules::business_functions(*rules_);
   for (std::uint32_t i = 0; i < rules_->rules.size(); ++i) {
     st_->rule_index.emplace(rules_->rules[i].id, i);
+    guards_.push_back(rule_guard(rules_->rules[i]));
   }
   // Selectors are static per rule set, so matching is done once here instead of per event.
   for (const auto& [id, p] : rules_->partners) {
@@ -65,6 +108,36 @@ void engine::build_views() {
   detail::index_objectives(*st_);
 }
 
+engine::typed_view engine::build_typed(const partner_view& view, std::string_view type) const {
+  typed_view tv;
+  auto admits = [&](const rules::rule* r) { return guards_[st_->index_of(*r)].admits(type); };
+  std::map<std::string_view, int> slots;   // distinct `when` texts
+  for (const rules::rule* r : view.conditions) {
+    if (!admits(r)) continue;
+    int slot = -1;
+    if (r->when && !guards_[st_->index_of(*r)].decisive) {
+      slot = slots.emplace(expr::source_of(*r->when), static_cast<int>(slots.size())).first->second;
+    }
+    tv.conditions.push_back({r, slot});
+  }
+  tv.when_slots = slots.size();
+  std::copy_if(view.deadlines.begin(), view.deadlines.end(), std::back_inserter(tv.deadlines), admits);
+  std::copy_if(view.absences.begin(), view.absences.end(), std::back_inserter(tv.absences), admits);
+  std::copy_if(view.aggregates.begin(), view.aggregates.end(), std::back_inserter(tv.aggregates),
+               admits);
+  return tv;
+}
+
+const engine::typed_view& engine::typed(partner_view& view, const std::string& type,
+                                        typed_view& scratch) const {
+  if (auto it = view.by_type.find(type); it != view.by_type.end()) return it->second;
+  if (view.by_type.size() >= max_cached_types) {
+    scratch = build_typed(view, type);
+    return scratch;
+  }
+  return view.by_type.emplace(type, build_typed(view, type)).first->second;
+}
+
 void engine::set_rules(std::shared_ptr<const rules::rule_set> rules) {
   effects ignored;
   set_rules(std::move(rules), ignored);
@@ -79,7 +152,9 @@ bool survives(const rules::rule_set& set, const state_entry& e) {
   if (r == nullptr || p == nullptr || !r->enabled || !r->partners.matches(*p)) return false;
   if (r->kind == rules::rule_kind::deadline) return e.kind != "absence";
   if (r->kind == rules::rule_kind::absence) return e.kind == "absence" || e.kind == "open_breach";
-  if (r->kind == rules::rule_kind::aggregate) return e.kind == "aggregate";
+  if (r->kind == rules::rule_kind::aggregate) {
+    return e.kind == "aggregate" || e.kind == "aggregate_chunk";
+  }
   if (r->kind == rules::rule_kind::objective) return e.kind == "objective";
   return false;
 }
@@ -119,15 +194,18 @@ void engine::on_event(const model::event& ev, effects& out) {
   expr::activation act;
   act.bind("event", expr::value::borrow(ev.doc));
   act.bind("partner", expr::value::borrow(it->second.doc));
-  const partner_view& view = it->second;
-  for (const rules::rule* r : view.conditions) on_condition(*r, ev, act, out);
-  for (const rules::rule* r : view.deadlines) {
+  partner_view& view = it->second;
+  typed_view scratch;
+  const typed_view& tv = typed(view, ev.type, scratch);
+  when_memo_.assign(tv.when_slots, when_unknown);
+  for (const condition_ref& c : tv.conditions) on_condition(c, ev, act, when_memo_, out);
+  for (const rules::rule* r : tv.deadlines) {
     detail::deadline_event(*st_, *r, view.index, ev, act, out);
   }
-  for (const rules::rule* r : view.absences) {
+  for (const rules::rule* r : tv.absences) {
     detail::absence_event(*st_, *r, view.index, ev, act, out);
   }
-  for (const rules::rule* r : view.aggregates) {
+  for (const rules::rule* r : tv.aggregates) {
     detail::aggregate_event(*st_, *r, view.index, ev, act, out);
   }
   detail::count_outcomes(*st_, from, out);

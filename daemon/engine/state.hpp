@@ -88,6 +88,26 @@ struct agg_entry {
   instant at{};
   std::string event;
   std::vector<std::optional<number>> parts;   ///< per measure, in rule order
+  std::uint64_t seq = 0;   ///< insertion number in its group: tells where it is stored
+};
+
+/// Entries of a sliding group moved out of the group's own state entry into an
+/// aggregate_chunk entry: written once, erased once none of its entries is kept.
+struct agg_chunk {
+  std::vector<agg_entry> entries;   ///< as written, kept or not (the stored row)
+  std::size_t kept = 0;             ///< how many are still in agg_group::entries
+};
+/// A sliding group's own entry holds at most this many entries before they move to a chunk:
+/// a step writes O(1) bytes however many events the window keeps.
+inline constexpr std::size_t agg_chunk_entries = 16;
+
+/// Running measures over every kept entry of a sliding group, which is exactly the window
+/// (newest - window, newest]: events in time order update them in O(1) amortised.
+struct window_acc {
+  std::vector<measure_acc> acc;          ///< count and sum (best unused)
+  std::vector<std::uint64_t> doubles;    ///< per sum: kept non-int values (all_int)
+  /// per min/max: candidates in time order (seq, value), the front is the best
+  std::vector<std::deque<std::pair<std::uint64_t, number>>> best;
 };
 
 /// One aggregate group (rule, partner, group value).
@@ -98,7 +118,12 @@ struct agg_group {
   std::uint64_t count = 0;          ///< settled: events added
   std::vector<std::string> events;  ///< settled: the first max_evidence_events ids
   std::vector<measure_acc> acc;     ///< settled: per measure
-  std::deque<agg_entry> entries;    ///< sliding: by occurred_at
+  std::deque<agg_entry> entries;    ///< sliding: kept, by (occurred_at, seq)
+  window_acc win;                   ///< sliding: measures over `entries`
+  std::vector<agg_entry> tail;      ///< sliding: stored in the group's entry, seq from `sealed`
+  std::size_t tail_kept = 0;        ///< sliding: entries of `tail` still kept
+  std::uint64_t sealed = 0;         ///< sliding: entries moved to chunks (seq of tail[0])
+  std::map<std::uint64_t, agg_chunk> chunks;   ///< sliding: by the seq of their first entry
   std::optional<instant> quiet_until;   ///< sliding: no new breach before this event time
   std::optional<instant> met_until;     ///< sliding: no new met outcome before this event time
 };
@@ -154,6 +179,15 @@ struct engine_state {
   [[nodiscard]] std::uint32_t index_of(const rules::rule& r) const {
     return static_cast<std::uint32_t>(&r - set->rules.data());
   }
+  /// Open obligations per (rule, partner) index, kept with every insert and erase of
+  /// `obligations`: gauges read it after every write group, and counting a million open
+  /// obligations each time would cost milliseconds.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> obligation_tally;
+  void obligation_added(const okey& k) { ++obligation_tally[{k.rule, k.partner}]; }
+  void obligation_removed(const okey& k) {
+    auto it = obligation_tally.find({k.rule, k.partner});
+    if (it != obligation_tally.end() && --it->second == 0) obligation_tally.erase(it);
+  }
   void clear_entries();
 };
 
@@ -189,6 +223,37 @@ void aggregate_event(engine_state& st, const rules::rule& r, std::uint32_t partn
 void fire_aggregate(engine_state& st, const okey& k, instant now, effects& out);
 state_entry aggregate_entry(const engine_state& st, const okey& k, const agg_group& g);
 bool load_aggregate(engine_state& st, okey k, const state_entry& e);
+/// True when `x` replaces `best` as a min / max (ties keep the earlier value).
+bool better(const number& x, const number& best, rules::rule::aggregation agg);
+
+// ---- sliding windows (aggregate_window.cpp) -------------------------------------------------
+/// Empties `w` and sizes it for `r`'s measures.
+void window_reset(const rules::rule& r, window_acc& w);
+/// Adds an entry that is not older than any entry already added.
+void window_add(const rules::rule& r, window_acc& w, const agg_entry& e);
+/// Removes the oldest entry added (eviction is in time order).
+void window_drop(const rules::rule& r, window_acc& w, const agg_entry& e);
+/// The measures as `require` sees them.
+std::vector<measure_acc> window_current(const rules::rule& r, const window_acc& w);
+/// Stores a new entry (in the group's tail) and returns its seq.
+std::uint64_t store_entry(agg_group& g, const agg_entry& e);
+/// An entry left the window: its chunk is erased once none of its entries is kept.
+void forget_entry(const engine_state& st, const okey& k, agg_group& g, const agg_entry& e,
+                  effects& out);
+/// Moves a full tail into a chunk (upserted) so the group's own entry stays small.
+void seal_tail(const engine_state& st, const okey& k, agg_group& g, effects& out);
+/// Ids of every entry of a dropped group: its own and its chunks'.
+void erase_group(const engine_state& st, const okey& k, const agg_group& g, effects& out);
+state_entry aggregate_chunk_entry(const engine_state& st, const okey& k, std::uint64_t first,
+                                  const agg_chunk& c);
+/// Adds a chunk entry to its (already loaded) sliding group; false when malformed.
+bool load_aggregate_chunk(engine_state& st, const okey& k, const state_entry& e);
+/// After a load: rebuilds kept entries, chunk counts and measures from tail and chunks.
+void finish_sliding(const rules::rule& r, agg_group& g);
+nlohmann::json entries_to_json(const std::vector<agg_entry>& entries);
+/// Parses [[at, event, [parts]]] with seq from `first`; false when malformed.
+bool entries_from_json(const rules::rule& r, const nlohmann::json& j, std::uint64_t first,
+                       std::vector<agg_entry>& out);
 std::optional<number> to_number(const expr::value& v);
 /// Adds `x` to `a`; false (nothing added) when a summed value is out of the exact range.
 bool fold(measure_acc& a, rules::rule::aggregation agg, const number& x);

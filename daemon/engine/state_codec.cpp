@@ -46,8 +46,10 @@ bool load_obligation(engine_state& st, okey k, const state_entry& e) {
   obligation o{*started, *due, *e.fire_at, *start_event, &*st.types.insert(*type).first,
                static_cast<std::uint8_t>(std::min<std::int64_t>(warned->get<std::int64_t>(), 255))};
   auto [it, fresh] = st.obligations.emplace(std::move(k), std::move(o));
-  if (fresh) add_timer(st, it->second.fire_at, timer_kind::obligation, it->first);
-  return fresh;
+  if (!fresh) return false;
+  st.obligation_added(it->first);
+  add_timer(st, it->second.fire_at, timer_kind::obligation, it->first);
+  return true;
 }
 
 bool load_early_stop(engine_state& st, okey k, const state_entry& e) {
@@ -135,7 +137,10 @@ std::vector<state_entry> snapshot(const engine_state& st) {
   for (const auto& [k, list] : st.open_breaches) {
     for (const auto& b : list) out.push_back(open_breach_entry(st, k, b));
   }
-  for (const auto& [k, g] : st.aggregates) out.push_back(aggregate_entry(st, k, g));
+  for (const auto& [k, g] : st.aggregates) {
+    out.push_back(aggregate_entry(st, k, g));
+    for (const auto& [first, c] : g.chunks) out.push_back(aggregate_chunk_entry(st, k, first, c));
+  }
   for (const auto& [k, c] : st.objectives) out.push_back(objective_entry(st, k, c));
   std::sort(out.begin(), out.end(),
             [](const state_entry& a, const state_entry& b) { return a.id < b.id; });
@@ -177,6 +182,7 @@ void load_entries(engine_state& st, const std::vector<state_entry>& entries) {
   st.obligations.reserve(
       static_cast<std::size_t>(std::count_if(entries.begin(), entries.end(), is_obligation)));
   index_cache indices(st);
+  std::vector<std::pair<okey, const state_entry*>> chunks;   // once every group is loaded
   for (const auto& e : entries) {
     auto idx = indices.find(e);
     if (!idx) continue;
@@ -188,11 +194,18 @@ void load_entries(engine_state& st, const std::vector<state_entry>& entries) {
     }
     if (kind == rules::rule_kind::absence && e.kind == "absence") load_absence(st, std::move(k), e);
     if (kind == rules::rule_kind::aggregate && e.kind == "aggregate") load_aggregate(st, k, e);
+    if (kind == rules::rule_kind::aggregate && e.kind == "aggregate_chunk") {
+      chunks.emplace_back(k, &e);
+    }
     if (kind == rules::rule_kind::objective && e.kind == "objective") load_objective(st, k, e);
     if ((kind == rules::rule_kind::deadline || kind == rules::rule_kind::absence) &&
         e.kind == "open_breach") {
       load_open_breach(st, std::move(k), e);
     }
+  }
+  for (const auto& [k, e] : chunks) load_aggregate_chunk(st, k, *e);
+  for (auto& [k, g] : st.aggregates) {
+    if (!st.rule_at(k).settle) finish_sliding(st.rule_at(k), g);
   }
 }
 

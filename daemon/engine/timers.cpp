@@ -8,6 +8,7 @@ namespace slawatch::engine::detail {
 void engine_state::clear_entries() {
   timers.clear();  // first: timers point into the maps below
   obligations.clear();
+  obligation_tally.clear();
   early_stops.clear();
   absences.clear();
   open_breaches.clear();

@@ -29,6 +29,10 @@ struct task_request {
 struct job {
   std::vector<model::event> events;
   completion done;
+  /// Per event, made on the submitting thread (off the single writer): the content hash and
+  /// the stored JSON text. Empty for waives and tasks.
+  std::vector<std::string> hashes = {};
+  std::vector<std::string> texts = {};
   std::optional<waive_request> waive = std::nullopt;
   std::optional<task_request> task = std::nullopt;
 
@@ -224,13 +228,14 @@ struct pipeline::impl {
           detail::absorb(g, step, engine_);
         }
         std::vector<std::string> accepted_hashes;   // for the batch audit entry
-        for (const auto& ev : group[j].events) {
-          std::string hash = ev.content_hash();
-          auto st = store_->put_event_hashed(ev, hash);
+        for (std::size_t k = 0; k < group[j].events.size(); ++k) {
+          const auto& ev = group[j].events[k];
+          const std::string& hash = group[j].hashes[k];
+          auto st = store_->put_event_encoded(ev, hash, group[j].texts[k]);
           if (!st) return st.err();
           results[j].events.push_back({*st});
           if (*st != store::put_status::accepted) continue;
-          accepted_hashes.push_back(std::move(hash));
+          accepted_hashes.push_back(hash);
           engine_.on_event(ev, step);
           detail::absorb(g, step, engine_);
         }
@@ -452,6 +457,13 @@ bool pipeline::submit(std::vector<model::event> events, completion done) {
   if (const auto& ps = impl_->opts_.pseudonyms) {
     for (auto& ev : events) ps->apply(ev.doc);
   }
+  std::vector<std::string> hashes, texts;
+  hashes.reserve(events.size());
+  texts.reserve(events.size());
+  for (const auto& ev : events) {
+    hashes.push_back(ev.content_hash());
+    texts.push_back(ev.doc.dump());
+  }
   {
     std::lock_guard lock(impl_->mu_);
     if (impl_->stopping_) return false;
@@ -461,7 +473,10 @@ bool pipeline::submit(std::vector<model::event> events, completion done) {
       return false;
     }
     impl_->queued_events_ += n;
-    impl_->queue_.push_back({std::move(events), std::move(done)});
+    detail::job j{std::move(events), std::move(done)};
+    j.hashes = std::move(hashes);
+    j.texts = std::move(texts);
+    impl_->queue_.push_back(std::move(j));
   }
   impl_->cv_.notify_one();
   return true;

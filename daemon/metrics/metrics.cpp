@@ -1,6 +1,7 @@
 // The slawatch_* families (contract 7) on one prometheus-cpp registry.
 #include "slawatch/metrics/metrics.hpp"
 #include <algorithm>
+#include <array>
 #include <mutex>
 #include <stdexcept>
 #include <map>
@@ -114,6 +115,10 @@ struct registry::impl {
   std::set<std::string, std::less<>> types_;
   // Family<Histogram>::Add builds a histogram before looking the series up: cache them.
   std::unordered_map<std::string, prometheus::Histogram*> delay_by_partner_;
+  // Outcome series by rule, partner and kind (met, breached, waived): one per rule per event
+  // is counted, and Family::Add builds a label map each time. Series are never removed.
+  std::map<std::string, std::map<std::string, std::array<counter*, 3>, std::less<>>, std::less<>>
+      outcome_series_;
   std::mutex obligations_mu_;   // one gauge update at a time: zeroing needs the known set
   std::set<std::pair<std::string, std::string>> obligation_series_;
   /// (rule, partner) of objective series → start of the window they show (also under
@@ -165,9 +170,13 @@ void registry::transmission_delay(std::string_view partner, double seconds) {
 }
 
 void registry::outcome(const model::outcome& o) {
-  impl_->outcomes
-      .Add({{"rule", o.rule}, {"partner", o.partner}, {"outcome", std::string(model::to_string(o.kind))}})
-      .Increment();
+  std::lock_guard lock(impl_->mu_);
+  auto& slot = impl_->outcome_series_[o.rule][o.partner][static_cast<std::size_t>(o.kind)];
+  if (slot == nullptr) {
+    slot = &impl_->outcomes.Add(
+        {{"rule", o.rule}, {"partner", o.partner}, {"outcome", std::string(model::to_string(o.kind))}});
+  }
+  slot->Increment();
 }
 
 namespace {

@@ -96,6 +96,8 @@ class sqlite_store final : public store {
   void rollback() override;
   result<put_status> put_event(const model::event& ev) override;
   result<put_status> put_event_hashed(const model::event& ev, const std::string& content_hash) override;
+  result<put_status> put_event_encoded(const model::event& ev, const std::string& content_hash,
+                                       const std::string& doc_text) override;
   result<bool> add_outcomes(const std::vector<model::outcome>& outcomes) override;
   result<bool> put_breach(const model::breach& b) override;
   result<std::optional<model::breach>> update_breach(const breach_change& u) override;

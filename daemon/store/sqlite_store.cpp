@@ -34,13 +34,18 @@ result<put_status> sqlite_store::put_event(const model::event& ev) {
 }
 
 result<put_status> sqlite_store::put_event_hashed(const model::event& ev, const std::string& hash) {
+  return put_event_encoded(ev, hash, ev.doc.dump());
+}
+
+result<put_status> sqlite_store::put_event_encoded(const model::event& ev, const std::string& hash,
+                                                   const std::string& doc_text) {
   auto ins = c_->prepare(
       "INSERT INTO events (partner, id, content_hash, type, occurred_at_ns, received_at_ns, doc)"
       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (partner, id) DO NOTHING");
   if (!ins) return ins.err();
   auto& s = (*ins)->fresh();
   s.bind(1, ev.partner).bind(2, ev.id).bind(3, hash).bind(4, ev.type);
-  s.bind(5, to_ns(ev.occurred_at)).bind(6, to_ns(ev.received_at)).bind(7, ev.doc.dump());
+  s.bind(5, to_ns(ev.occurred_at)).bind(6, to_ns(ev.received_at)).bind(7, doc_text);
   if (auto r = s.step(); !r) return c_->fail("insert event", r.err().message);
   if (sqlite3_changes(c_->raw()) == 1) return put_status::accepted;
 

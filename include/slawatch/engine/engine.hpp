@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 #include "slawatch/model/breach.hpp"
 #include "slawatch/model/event.hpp"
@@ -25,7 +26,8 @@ struct engine_state;
 /// (or a rollback) restores the engine from them.
 struct state_entry {
   std::string id;          ///< deterministic: "<kind>/<rule>/<partner>/<key>"
-  std::string kind;        ///< obligation | early_stop | absence | open_breach | aggregate | objective
+  std::string kind;        ///< obligation | early_stop | absence | open_breach | aggregate |
+                           ///< aggregate_chunk | objective
   std::string rule;
   std::string partner;
   std::string key;
@@ -47,7 +49,14 @@ struct state_entry {
 //                or when an idle sliding group is dropped; data {mode: settle|window, names
 //                (measure names), settled: first_at, first_event, count, events (first 20),
 //                measures [{n, all_int, micro (decimal string), best}]; window: quiet_until,
-//                met_until, entries [[at, event id, [part per measure]]]}.
+//                met_until, sealed, entries [[at, event id, [part per measure]]]}. A window
+//                group keeps its newest entries (at most 16; seq numbers sealed, sealed + 1, ...)
+//                and moves them, once 16, to a chunk, so a step writes O(1) bytes. Without
+//                `sealed` (the layout before chunks) entries hold every kept event.
+//   aggregate_chunk  id aggregate_chunk/<rule>/<partner>/<group value>/<first>; no fire_at;
+//                data {first (seq of its first entry), entries (same form, written once)}.
+//                Erased when none of its entries is within a window of the group's newest,
+//                or with its group. Loaded only with its group's entry, in any order.
 //   objective    id objective/<rule>/<partner>/<window label>; fire_at = window end while
 //                open, none once judged (kept to recognise late outcomes); data {start, end,
 //                met, breached, waived, closed}.
@@ -153,6 +162,20 @@ class engine {
  private:
   /// Per partner: its registry entry as rules see it (built once per rule set, not per
   /// event) and the enabled condition rules whose selector matches it, in file order.
+  /// A condition rule as one event type meets it. `when_slot` indexes the event's memo of
+  /// distinct `when` texts (rules sharing a filter evaluate it once per event); -1 when
+  /// nothing needs evaluating: no `when`, or one the event type alone makes true.
+  struct condition_ref {
+    const rules::rule* rule = nullptr;
+    int when_slot = -1;
+  };
+  /// The rules of one partner an event of one type can match, in file order (rule indexing:
+  /// a rule whose filters are false for the type is left out without being evaluated).
+  struct typed_view {
+    std::vector<condition_ref> conditions;
+    std::size_t when_slots = 0;
+    std::vector<const rules::rule*> deadlines, absences, aggregates;
+  };
   struct partner_view {
     nlohmann::json doc;
     std::vector<const rules::rule*> conditions;
@@ -160,15 +183,22 @@ class engine {
     std::vector<const rules::rule*> absences;    ///< enabled absence rules selecting it
     std::vector<const rules::rule*> aggregates;  ///< enabled aggregate rules selecting it
     std::uint32_t index = 0;                     ///< position among the sorted partner ids
+    /// Built on first sight of a type; bounded (max_cached_types), beyond that built per event.
+    std::unordered_map<std::string, typed_view> by_type;
   };
   void build_views();
+  [[nodiscard]] typed_view build_typed(const partner_view& view, std::string_view type) const;
+  const typed_view& typed(partner_view& view, const std::string& type, typed_view& scratch) const;
   /// Advances the processing clock to `now` and creates absence periods on first sight.
   void observe_clock(instant now, effects& out);
-  void on_condition(const rules::rule& r, const model::event& ev, const expr::activation& act,
-                    effects& out) const;
+  void on_condition(const condition_ref& c, const model::event& ev, const expr::activation& act,
+                    std::vector<std::int8_t>& when_memo, effects& out) const;
 
   std::shared_ptr<const rules::rule_set> rules_;
   std::map<std::string, partner_view, std::less<>> partners_;
+  std::vector<expr::string_guard> guards_;     ///< per rule index: which event types it can match
+  std::vector<std::int8_t> when_memo_;         ///< per event: truth of each distinct `when`
+  static constexpr std::int8_t when_unknown = -1;   ///< else the expr::truth value
   std::unique_ptr<detail::engine_state> st_;   ///< timers, obligations, host functions
 };
 

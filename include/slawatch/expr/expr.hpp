@@ -88,4 +88,19 @@ struct truth_result {
 truth_result evaluate_bool(const program& p, const activation& act,
                            const host_functions* fns = nullptr);
 
+/// What an expression needs of one string field to be anything but exactly `false`, found
+/// statically (rule indexing). Sound only when the host guarantees `<variable>.<field>` is
+/// always a string (event.type is). Recognised: `f == 'x'`, `'x' == f`, `f in [..]` and
+/// `f in lists.x`, `f.startsWith('x')`, and `&&` / `||` / macros over them.
+struct string_guard {
+  bool any = true;                     ///< no restriction found: every value may match
+  std::vector<std::string> exact;      ///< values the expression may hold for
+  std::vector<std::string> prefixes;   ///< prefixes the expression may hold for
+  /// The expression is exactly `true` for every admitted value (a pure field test), so it
+  /// need not be evaluated for them.
+  bool decisive = false;
+  [[nodiscard]] bool admits(std::string_view v) const;
+};
+string_guard guard_of(const program& p, std::string_view variable, std::string_view field);
+
 }  // namespace slawatch::expr

@@ -208,6 +208,13 @@ class store {
     (void)content_hash;
     return put_event(ev);
   }
+  /// Same, with `doc_text` = ev.doc.dump() already made by the caller (the pipeline encodes
+  /// on the submitting thread, off the single writer).
+  virtual result<put_status> put_event_encoded(const model::event& ev, const std::string& content_hash,
+                                               const std::string& doc_text) {
+    (void)doc_text;
+    return put_event_hashed(ev, content_hash);
+  }
   /// Adds outcome counts (bucketed per rule, partner, 15-minute UTC bucket of decided_at).
   virtual result<bool> add_outcomes(const std::vector<model::outcome>& outcomes) = 0;
   /// Inserts a breach; a breach whose id exists is left as it is (returns false).
