@@ -66,18 +66,21 @@ verdict judge(const engine_state& st, const okey& k, const std::vector<measure_a
               effects& out) {
   const auto& r = st.rule_at(k);
   expr::activation act;
-  std::string observed;
   for (std::size_t i = 0; i < r.measures.size(); ++i) {
-    auto v = measure_value(acc[i], r.measures[i].agg);
-    if (!observed.empty()) observed += ", ";
-    observed += fmt::format("{} = {}", r.measures[i].name, v.debug_string());
-    act.bind(r.measures[i].name, std::move(v));
+    act.bind(r.measures[i].name, measure_value(acc[i], r.measures[i].agg));
   }
   act.bind("group", expr::value(k.key));
   act.bind("partner", expr::value::borrow(*st.partner_docs[k.partner]));
   auto res = expr::evaluate_bool(*r.require, act, &st.fns);
   if (res.t == expr::truth::error) ++out.evaluation_errors[r.id];
-  return verdict{res.t == expr::truth::yes, std::move(observed), res.error};
+  verdict v{res.t == expr::truth::yes, {}, res.error};
+  // The rendering is evidence: only a breach needs it (most checks pass).
+  for (std::size_t i = 0; !v.met && i < r.measures.size(); ++i) {
+    if (!v.observed.empty()) v.observed += ", ";
+    v.observed += fmt::format("{} = {}", r.measures[i].name,
+                               measure_value(acc[i], r.measures[i].agg).debug_string());
+  }
+  return v;
 }
 
 std::string one_line(std::string_view s) {

@@ -63,6 +63,7 @@ prepared_batch prepare(std::vector<raw_item> items, const rules::rule_set& rules
   prepared_batch out;
   out.events.reserve(items.size());
   out.indexes.reserve(items.size());
+  const model::stamps stamps(received_at, who.transport);
   for (std::size_t pos = 0; pos < items.size(); ++pos) {
     auto& item = items[pos];
     const std::size_t index = item.index.value_or(pos);
@@ -81,7 +82,7 @@ prepared_batch prepare(std::vector<raw_item> items, const rules::rule_set& rules
       out.errors.push_back(std::move(*bad));
       continue;
     }
-    model::stamp(*ev, received_at, who.transport);
+    model::stamp(*ev, stamps);
     out.events.push_back(std::move(*ev));
     out.indexes.push_back(index);
   }

@@ -44,6 +44,12 @@ store::state_row to_row(const engine::state_entry& e) {
   return store::state_row{e.id, e.kind, e.rule, e.partner, e.key, e.fire_at, e.data};
 }
 
+store::state_row to_row(engine::state_entry&& e) {
+  return store::state_row{std::move(e.id),  std::move(e.kind), std::move(e.rule),
+                          std::move(e.partner), std::move(e.key), e.fire_at,
+                          std::move(e.data)};
+}
+
 engine::state_entry to_entry(store::state_row r) {
   return engine::state_entry{std::move(r.id),   std::move(r.kind), std::move(r.rule),
                              std::move(r.partner), std::move(r.key), r.fire_at,
@@ -52,13 +58,15 @@ engine::state_entry to_entry(store::state_row r) {
 
 namespace {
 
+/// Last step of a group: the entries are moved out (a failed group is never written again;
+/// the engine is restored from storage instead).
 result<bool> persist_state(store::store& s, group_effects& g) {
   std::vector<store::state_row> rows;
   std::vector<std::string> gone;
-  for (const auto& [id, entry] : g.state) {
+  for (auto& [id, entry] : g.state) {
     if (entry) {
       if (entry->kind == "obligation") g.obligations_changed = true;
-      rows.push_back(to_row(*entry));
+      rows.push_back(to_row(std::move(*entry)));
     } else {
       if (id.starts_with("obligation/")) g.obligations_changed = true;
       gone.push_back(id);

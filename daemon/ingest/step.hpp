@@ -52,6 +52,7 @@ result<bool> persist(store::store& s, group_effects& g, const notify_context& no
                      instant audit_at = {});
 
 store::state_row to_row(const engine::state_entry& e);
+store::state_row to_row(engine::state_entry&& e);
 engine::state_entry to_entry(store::state_row r);
 
 }  // namespace slawatch::ingest::detail

@@ -225,10 +225,15 @@ result<event> validate_stored(const nlohmann::json& obj, std::size_t encoded_siz
   return r;
 }
 
-void stamp(event& ev, instant received_at, const transport& t) {
-  ev.received_at = received_at;
-  ev.doc["received_at"] = timefmt::format_utc_ms(received_at);
-  ev.doc["transport"] = t.to_json();
+stamps::stamps(instant at, const transport& t)
+    : received_at(at), received_text(timefmt::format_utc_ms(at)), transport_doc(t.to_json()) {}
+
+void stamp(event& ev, const stamps& s) {
+  ev.received_at = s.received_at;
+  ev.doc["received_at"] = s.received_text;
+  ev.doc["transport"] = s.transport_doc;
 }
+
+void stamp(event& ev, instant received_at, const transport& t) { stamp(ev, stamps(received_at, t)); }
 
 }  // namespace slawatch::model

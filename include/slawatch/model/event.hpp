@@ -75,4 +75,13 @@ result<event> validate_stored(const nlohmann::json& obj, std::size_t encoded_siz
 /// Sets received_at and transport on the event and in its doc.
 void stamp(event& ev, instant received_at, const transport& t);
 
+/// The stamps of one batch rendered once: every event of a batch gets the same ones.
+struct stamps {
+  stamps(instant at, const transport& t);
+  instant received_at;
+  nlohmann::json received_text;   ///< RFC 3339 UTC with milliseconds
+  nlohmann::json transport_doc;
+};
+void stamp(event& ev, const stamps& s);
+
 }  // namespace slawatch::model
