@@ -141,7 +141,7 @@ void settled_event(engine_state& st, okey k, const model::event& ev, const contr
   ++g.count;
   if (g.events.size() < max_evidence_events) g.events.push_back(ev.id);
   add_parts(g.acc, r, c.parts, r.id, out);
-  out.upserts.push_back(aggregate_entry(st, it->first, g));
+  st.mark(engine_state::dirty_kind::aggregate, it->first);
 }
 
 /// The measures over the kept events dated in (t - window, t] (an event older than the
@@ -244,7 +244,7 @@ void sliding_event(engine_state& st, okey k, const model::event& ev, contributio
   }
   g.fire_at = ev.received_at + r.window;
   add_timer(st, g.fire_at, timer_kind::aggregate, it->first);
-  out.upserts.push_back(aggregate_entry(st, it->first, g));
+  st.mark(engine_state::dirty_kind::aggregate, it->first);
 }
 
 }  // namespace

@@ -117,7 +117,7 @@ void decide(const engine_state& st, const okey& k, const obligation& o, instant 
 
 void erase_obligation(engine_state& st, obligation_map::iterator it, effects& out) {
   remove_timer(st, it->second.fire_at, timer_kind::obligation, it->first);
-  out.erased.push_back(entry_id(st, "obligation", it->first));
+  if (it->second.stored) out.erased.push_back(entry_id(st, "obligation", it->first));
   st.obligation_removed(it->first);
   st.obligations.erase(it);
 }
@@ -170,7 +170,7 @@ void on_start(engine_state& st, okey k, instant started_at, const model::event& 
   auto [it, fresh] = st.obligations.emplace(std::move(k), std::move(o));
   if (fresh) st.obligation_added(it->first);
   add_timer(st, it->second.fire_at, timer_kind::obligation, it->first);
-  out.upserts.push_back(obligation_entry(st, it->first, it->second));
+  st.mark(engine_state::dirty_kind::obligation, it->first);
 }
 
 }  // namespace
@@ -212,7 +212,7 @@ void fire_obligation(engine_state& st, const okey& k, instant now, effects& out)
     ++o.warned;
     o.fire_at = next_fire(r, o, calendar_of(st, k));
     add_timer(st, o.fire_at, timer_kind::obligation, it->first);
-    out.upserts.push_back(obligation_entry(st, it->first, o));
+    st.mark(engine_state::dirty_kind::obligation, it->first);
     return;
   }
   // Overdue: warnings not yet given are skipped (they would only repeat the breach).
@@ -222,7 +222,7 @@ void fire_obligation(engine_state& st, const okey& k, instant now, effects& out)
   out.outcomes.push_back({r.id, b.partner, model::outcome_kind::breached, o.due});
   open_breach ob{b.id, o.due};
   out.breaches.push_back(std::move(b));
-  out.erased.push_back(entry_id(st, "obligation", k));
+  if (o.stored) out.erased.push_back(entry_id(st, "obligation", k));
   st.obligation_removed(k);
   st.obligations.erase(it);  // its timer was already taken off by fire_due
   record_open_breach(st, k, std::move(ob), out);

@@ -209,17 +209,24 @@ void engine::on_event(const model::event& ev, effects& out) {
     detail::aggregate_event(*st_, *r, view.index, ev, act, out);
   }
   detail::count_outcomes(*st_, from, out);
+  if (!st_->defer) flush_state(out);
 }
+
+void engine::defer_state(bool on) { st_->defer = on; }
+
+void engine::flush_state(effects& out) { detail::flush_dirty(*st_, out); }
 
 void engine::on_waive(const std::string& rule, const std::string& partner, instant decided_at,
                       effects& out) {
   if (rules_) detail::waive_outcome(*st_, rule, partner, decided_at, out);
+  if (!st_->defer) flush_state(out);
 }
 
 void engine::on_tick(instant now, effects& out) {
   if (!rules_) return;
   observe_clock(now, out);
   detail::fire_due(*st_, now, out);
+  if (!st_->defer) flush_state(out);
 }
 
 std::optional<instant> engine::next_due() const {

@@ -169,7 +169,7 @@ void count_one(engine_state& st, std::uint32_t oi, const model::outcome& o, effe
     return;
   }
   ++(o.kind == model::outcome_kind::met ? it->second.met : it->second.breached);
-  out.upserts.push_back(objective_entry(st, it->first, it->second));
+  st.mark(engine_state::dirty_kind::objective, it->first);
   out.objectives.push_back(status_of(st, it->first));
 }
 
@@ -208,7 +208,7 @@ void fire_objective(engine_state& st, const okey& k, instant now, effects& out) 
   }
   judge_window(st, k, s, key, now, out);
   it->second.closed = true;
-  out.upserts.push_back(objective_entry(st, k, it->second));
+  st.mark(engine_state::dirty_kind::objective, k);
   // Only the newest judged window is kept (to recognise late outcomes); a rolling objective
   // keeps the judged days its later windows still sum.
   const instant keep_from = r.period == period::rolling ? s.window_start : it->second.start;
@@ -232,7 +232,7 @@ void waive_outcome(engine_state& st, const std::string& rule, const std::string&
     if (c == st.objectives.end() || c->second.breached == 0) continue;
     --c->second.breached;
     ++c->second.waived;
-    out.upserts.push_back(objective_entry(st, c->first, c->second));
+    st.mark(engine_state::dirty_kind::objective, c->first);
     if (!c->second.closed) out.objectives.push_back(status_of(st, c->first));
   }
 }

@@ -46,6 +46,7 @@ struct obligation {
   std::string start_event;
   const std::string* start_type = nullptr;   ///< interned in engine_state::types
   std::uint8_t warned = 0;                    ///< warn_at thresholds already passed
+  bool stored = false;                        ///< its entry was handed out (or restored)
 };
 
 struct early_stop {
@@ -188,6 +189,13 @@ struct engine_state {
     auto it = obligation_tally.find({k.rule, k.partner});
     if (it != obligation_tally.end() && --it->second == 0) obligation_tally.erase(it);
   }
+  /// Entries changed since the last flush (kinds changed once per event, written once per
+  /// flush): flush_state() hands out the ones still held; an erased one was reported as it
+  /// went (an obligation only when it had been stored).
+  enum class dirty_kind : std::uint8_t { obligation, aggregate, objective };
+  std::set<std::pair<dirty_kind, okey>> dirty;
+  bool defer = false;                 ///< flush only when asked (the pipeline: once per group)
+  void mark(dirty_kind kind, const okey& k) { dirty.emplace(kind, k); }
   void clear_entries();
 };
 
@@ -195,6 +203,8 @@ struct engine_state {
 std::string entry_id(const engine_state& st, std::string_view kind, const okey& k);
 std::string open_breach_id(const engine_state& st, const okey& k, const open_breach& b);
 state_entry obligation_entry(const engine_state& st, const okey& k, const obligation& o);
+/// Upserts for every dirty entry still held (obligations become `stored`); clears `dirty`.
+void flush_dirty(engine_state& st, effects& out);
 state_entry early_stop_entry(const engine_state& st, const okey& k, const early_stop& e);
 state_entry absence_entry(const engine_state& st, const okey& k, const absence_slot& a);
 state_entry open_breach_entry(const engine_state& st, const okey& k, const open_breach& b);

@@ -44,7 +44,8 @@ bool load_obligation(engine_state& st, okey k, const state_entry& e) {
     return false;
   }
   obligation o{*started, *due, *e.fire_at, *start_event, &*st.types.insert(*type).first,
-               static_cast<std::uint8_t>(std::min<std::int64_t>(warned->get<std::int64_t>(), 255))};
+               static_cast<std::uint8_t>(std::min<std::int64_t>(warned->get<std::int64_t>(), 255)),
+               /*stored=*/true};
   auto [it, fresh] = st.obligations.emplace(std::move(k), std::move(o));
   if (!fresh) return false;
   st.obligation_added(it->first);
@@ -207,6 +208,25 @@ void load_entries(engine_state& st, const std::vector<state_entry>& entries) {
   for (auto& [k, g] : st.aggregates) {
     if (!st.rule_at(k).settle) finish_sliding(st.rule_at(k), g);
   }
+}
+
+void flush_dirty(engine_state& st, effects& out) {
+  using kind = engine_state::dirty_kind;
+  for (const auto& [k, key] : st.dirty) {
+    if (k == kind::obligation) {
+      if (auto it = st.obligations.find(key); it != st.obligations.end()) {
+        it->second.stored = true;
+        out.upserts.push_back(obligation_entry(st, it->first, it->second));
+      }
+    } else if (k == kind::aggregate) {
+      if (auto it = st.aggregates.find(key); it != st.aggregates.end()) {
+        out.upserts.push_back(aggregate_entry(st, it->first, it->second));
+      }
+    } else if (auto it = st.objectives.find(key); it != st.objectives.end()) {
+      out.upserts.push_back(objective_entry(st, it->first, it->second));
+    }
+  }
+  st.dirty.clear();
 }
 
 }  // namespace slawatch::engine::detail

@@ -9,6 +9,7 @@ void engine_state::clear_entries() {
   timers.clear();  // first: timers point into the maps below
   obligations.clear();
   obligation_tally.clear();
+  dirty.clear();
   early_stops.clear();
   absences.clear();
   open_breaches.clear();

@@ -84,7 +84,9 @@ struct pipeline::impl {
   impl(std::unique_ptr<store::store> s, std::shared_ptr<const rules::rule_set> rules,
        metrics::registry* m, pipeline_options o, clock_fn clock)
       : store_(std::move(s)), engine_(std::move(rules)), metrics_(m), opts_(o),
-        clock_(std::move(clock)) {}
+        clock_(std::move(clock)) {
+    engine_.defer_state(true);   // flushed once per group in transact()
+  }
 
   instant now() const { return clock_ ? clock_() : detail::system_now(); }
 
@@ -126,6 +128,11 @@ struct pipeline::impl {
         begun = true;
       }
       if (done) done = fill();
+      if (done) {   // each changed state entry once per group (engine::defer_state)
+        engine::effects changed;
+        engine_.flush_state(changed);
+        detail::absorb(g, changed, engine_);
+      }
       if (done && !begun && !g.empty()) {
         done = store_->begin();
         begun = true;

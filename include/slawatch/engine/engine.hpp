@@ -139,6 +139,14 @@ class engine {
   void on_waive(const std::string& rule, const std::string& partner, instant decided_at,
                 effects& out);
 
+  /// Pipeline mode: changes to obligations, aggregate groups and objective counters are
+  /// kept until flush_state(), so a group of events writes each entry once instead of once
+  /// per event (and an obligation opened and closed within the group not at all). Off by
+  /// default: every call then ends with its own flush.
+  void defer_state(bool on);
+  /// Hands out, as upserts sorted by kind and key, the changed entries still held.
+  void flush_state(effects& out);
+
   /// The earliest pending fire time, if any (the scheduler sleeps until then). The epoch
   /// (instant{}) when absence periods wait for the clock to start: tick right away.
   [[nodiscard]] std::optional<instant> next_due() const;
