@@ -181,6 +181,9 @@ std::vector<measure_acc> slide(const engine_state& st, const okey& k, agg_group&
   // Events in time order (the normal case): the kept entries are exactly the window up to t,
   // so the running measures answer without a scan.
   const bool in_order = g.entries.empty() || t >= g.entries.back().at;
+  // Counts and sums over the kept entries do not depend on their order; min and max keep
+  // candidates in time order and are rebuilt after an insertion in the middle.
+  const bool running = in_order || !has_extremes(r);
   e.seq = store_entry(g, e);
   if (in_order) {
     g.entries.push_back(std::move(e));
@@ -188,19 +191,22 @@ std::vector<measure_acc> slide(const engine_state& st, const okey& k, agg_group&
   } else {
     auto pos = std::upper_bound(g.entries.begin(), g.entries.end(), t,
                                 [](instant x, const agg_entry& y) { return x < y.at; });
-    g.entries.insert(pos, std::move(e));
+    pos = g.entries.insert(pos, std::move(e));
+    if (running) window_add(r, g.win, *pos);
   }
   // Entries older than one window before the newest can no longer fall in a window.
   const instant newest = g.entries.back().at;
   while (!g.entries.empty() && g.entries.front().at <= newest - r.window) {
     forget_entry(st, k, g, g.entries.front(), out);
-    if (in_order) window_drop(r, g.win, g.entries.front());
+    if (running) window_drop(r, g.win, g.entries.front());
     g.entries.pop_front();
   }
   seal_tail(st, k, g, out);
   if (!in_order) {
-    window_reset(r, g.win);
-    for (const auto& x : g.entries) window_add(r, g.win, x);
+    if (!running) {
+      window_reset(r, g.win);
+      for (const auto& x : g.entries) window_add(r, g.win, x);
+    }
     scanned = true;
     return window_measures(r, g, t, events, count);
   }

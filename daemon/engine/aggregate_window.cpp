@@ -25,6 +25,11 @@ void window_reset(const rules::rule& r, window_acc& w) {
   w.best.assign(r.measures.size(), {});
 }
 
+bool has_extremes(const rules::rule& r) {
+  return std::any_of(r.measures.begin(), r.measures.end(),
+                     [](const auto& m) { return is_extreme(m.agg); });
+}
+
 void window_add(const rules::rule& r, window_acc& w, const agg_entry& e) {
   for (std::size_t i = 0; i < e.parts.size(); ++i) {
     if (!e.parts[i]) continue;

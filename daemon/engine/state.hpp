@@ -239,6 +239,8 @@ bool better(const number& x, const number& best, rules::rule::aggregation agg);
 // ---- sliding windows (aggregate_window.cpp) -------------------------------------------------
 /// Empties `w` and sizes it for `r`'s measures.
 void window_reset(const rules::rule& r, window_acc& w);
+/// Whether the rule has a min or max measure (running values that depend on time order).
+bool has_extremes(const rules::rule& r);
 /// Adds an entry that is not older than any entry already added.
 void window_add(const rules::rule& r, window_acc& w, const agg_entry& e);
 /// Removes the oldest entry added (eviction is in time order).
