@@ -115,9 +115,29 @@ struct registry::impl {
   std::set<std::string, std::less<>> types_;
   // Family<Histogram>::Add builds a histogram before looking the series up: cache them.
   std::unordered_map<std::string, prometheus::Histogram*> delay_by_partner_;
-  // Outcome series by rule, partner and kind (met, breached, waived): one per rule per event
-  // is counted, and Family::Add builds a label map each time. Series are never removed.
-  std::map<std::string, std::map<std::string, std::array<counter*, 3>, std::less<>>, std::less<>>
+  // Outcome series by (rule, partner), per kind (met, breached, waived): an outcome is
+  // counted per rule per event, and Family::Add builds a label map each time. Hashed, looked
+  // up without copying the names. Series are never removed.
+  struct name_pair_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::pair<std::string_view, std::string_view> k) const {
+      const std::size_t h = std::hash<std::string_view>{}(k.first);
+      return h ^ (std::hash<std::string_view>{}(k.second) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+    }
+    std::size_t operator()(const std::pair<std::string, std::string>& k) const {
+      return (*this)(std::pair<std::string_view, std::string_view>(k.first, k.second));
+    }
+  };
+  struct name_pair_eq {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return std::string_view(a.first) == std::string_view(b.first) &&
+             std::string_view(a.second) == std::string_view(b.second);
+    }
+  };
+  std::unordered_map<std::pair<std::string, std::string>, std::array<counter*, 3>, name_pair_hash,
+                     name_pair_eq>
       outcome_series_;
   std::mutex obligations_mu_;   // one gauge update at a time: zeroing needs the known set
   std::set<std::pair<std::string, std::string>> obligation_series_;
@@ -171,7 +191,10 @@ void registry::transmission_delay(std::string_view partner, double seconds) {
 
 void registry::outcome(const model::outcome& o) {
   std::lock_guard lock(impl_->mu_);
-  auto& slot = impl_->outcome_series_[o.rule][o.partner][static_cast<std::size_t>(o.kind)];
+  auto& series = impl_->outcome_series_;
+  auto it = series.find(std::pair<std::string_view, std::string_view>(o.rule, o.partner));
+  if (it == series.end()) it = series.emplace(std::pair(o.rule, o.partner), std::array<impl::counter*, 3>{}).first;
+  auto& slot = it->second[static_cast<std::size_t>(o.kind)];
   if (slot == nullptr) {
     slot = &impl_->outcomes.Add(
         {{"rule", o.rule}, {"partner", o.partner}, {"outcome", std::string(model::to_string(o.kind))}});
