@@ -241,10 +241,41 @@ std::optional<instant> engine::next_due() const {
 }
 
 void engine::restore(const std::vector<state_entry>& entries) {
+  std::vector<std::string> ignored;   // the caller asks holds() itself
+  restore_begin();
+  restore_add(entries, ignored);
+  restore_end(ignored);
+}
+
+void engine::restore_begin(std::size_t expected_obligations) {
   st_->clear_entries();
+  if (expected_obligations > st_->obligations.bucket_count()) {
+    st_->obligations.reserve(expected_obligations);
+  }
   st_->clock.reset();
-  if (rules_) detail::load_entries(*st_, entries);
+  st_->seeded = false;
+  st_->restoring.emplace();
+}
+
+void engine::restore_add(const std::vector<state_entry>& chunk,
+                         std::vector<std::string>& not_taken) {
+  if (!st_->restoring) restore_begin();
+  if (!rules_) {
+    for (const auto& e : chunk) not_taken.push_back(e.id);
+    return;
+  }
+  detail::load_chunk(*st_, *st_->restoring, chunk, not_taken);
+}
+
+void engine::restore_end(std::vector<std::string>& not_taken) {
+  if (!st_->restoring) restore_begin();
+  auto p = std::move(*st_->restoring);
+  st_->restoring.reset();
+  if (rules_) detail::finish_load(*st_, p);
   st_->seeded = rules_ && detail::absences_complete(*st_);
+  for (auto& e : p.unsure) {   // rejected entries and aggregate chunks: few
+    if (!holds(e)) not_taken.push_back(std::move(e.id));
+  }
 }
 
 std::vector<state_entry> engine::snapshot() const { return detail::snapshot(*st_); }

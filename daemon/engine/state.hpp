@@ -152,6 +152,17 @@ struct timer_less {
 
 using obligation_map = std::unordered_map<okey, obligation, okey_hash>;
 
+/// A streaming restore under way (engine::restore_begin ... restore_end): only what the
+/// chunks leave behind, never the chunks themselves.
+struct restore_progress {
+  std::string last_rule, last_partner;   ///< (rule, partner) indices of the last entry
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> last;
+  std::vector<std::pair<okey, state_entry>> waiting;   ///< chunks whose group came later
+  /// Entries that may not be held at the end (rejected, or aggregate chunks), as holds()
+  /// reads them: few, and checked once every chunk is in.
+  std::vector<state_entry> unsure;
+};
+
 struct engine_state {
   const rules::rule_set* set = nullptr;
   expr::host_functions fns;      ///< business-time functions of `set` (built once per set)
@@ -172,6 +183,7 @@ struct engine_state {
 
   std::optional<instant> clock;     ///< latest processing time seen (tick or received_at)
   bool seeded = false;              ///< absence slots of expected partners created
+  std::optional<restore_progress> restoring;   ///< between restore_begin and restore_end
 
   [[nodiscard]] const rules::rule& rule_at(const okey& k) const { return set->rules[k.rule]; }
   [[nodiscard]] const std::string& partner_at(const okey& k) const {
@@ -212,6 +224,12 @@ std::vector<state_entry> snapshot(const engine_state& st);
 /// Loads entries into an empty state; entries of unknown rules/partners or of a rule of
 /// another kind, and malformed ones, are skipped.
 void load_entries(engine_state& st, const std::vector<state_entry>& entries);
+/// Loads one chunk of entries (any order across chunks). Ids of entries of unknown rules or
+/// partners go to `not_taken`; entries that may yet turn out not held go to p.unsure.
+void load_chunk(engine_state& st, restore_progress& p, const std::vector<state_entry>& entries,
+                std::vector<std::string>& not_taken);
+/// After the last chunk: loads the waiting aggregate chunks and rebuilds sliding windows.
+void finish_load(engine_state& st, restore_progress& p);
 
 // ---- kinds (deadline.cpp, absence.cpp) ------------------------------------------------------
 void deadline_event(engine_state& st, const rules::rule& r, std::uint32_t partner,

@@ -152,62 +152,89 @@ namespace {
 
 /// (rule, partner) indices of an entry; entries come sorted by id, so consecutive ones
 /// mostly share both and the last answer is reused (restore takes a million entries).
-class index_cache {
- public:
-  explicit index_cache(const engine_state& st) : st_(st) {}
-  std::optional<std::pair<std::uint32_t, std::uint32_t>> find(const state_entry& e) {
-    if (!last_ || e.rule != last_rule_ || e.partner != last_partner_) {
-      last_rule_ = e.rule;
-      last_partner_ = e.partner;
-      last_.reset();
-      auto r = st_.rule_index.find(e.rule);
-      auto p = std::lower_bound(st_.partner_ids.begin(), st_.partner_ids.end(), e.partner);
-      if (r == st_.rule_index.end() || p == st_.partner_ids.end() || *p != e.partner) {
-        return std::nullopt;   // not cached: misses are rare
-      }
-      last_ = {r->second, static_cast<std::uint32_t>(p - st_.partner_ids.begin())};
+std::optional<std::pair<std::uint32_t, std::uint32_t>> find_indices(const engine_state& st,
+                                                                    restore_progress& p,
+                                                                    const state_entry& e) {
+  if (!p.last || e.rule != p.last_rule || e.partner != p.last_partner) {
+    p.last_rule = e.rule;
+    p.last_partner = e.partner;
+    p.last.reset();
+    auto r = st.rule_index.find(e.rule);
+    auto it = std::lower_bound(st.partner_ids.begin(), st.partner_ids.end(), e.partner);
+    if (r == st.rule_index.end() || it == st.partner_ids.end() || *it != e.partner) {
+      return std::nullopt;   // not cached: misses are rare
     }
-    return last_;
+    p.last = {r->second, static_cast<std::uint32_t>(it - st.partner_ids.begin())};
   }
+  return p.last;
+}
 
- private:
-  const engine_state& st_;
-  std::string last_rule_, last_partner_;
-  std::optional<std::pair<std::uint32_t, std::uint32_t>> last_;
-};
+/// What engine::holds reads of an entry (no payload beyond breach_id / first).
+state_entry holds_key(const state_entry& e) {
+  state_entry k{e.id, e.kind, e.rule, e.partner, e.key, std::nullopt, nlohmann::json::object()};
+  for (const char* name : {"breach_id", "first"}) {
+    if (auto it = e.data.find(name); it != e.data.end()) k.data[name] = *it;
+  }
+  return k;
+}
+
+/// Loads one entry of a known (rule, partner); false when it was not taken (another kind,
+/// malformed, or a duplicate). A chunk whose group is not loaded yet waits in `p`.
+bool load_one(engine_state& st, restore_progress& p, okey k, const state_entry& e) {
+  const auto kind = st.set->rules[k.rule].kind;
+  using rk = rules::rule_kind;
+  if (kind == rk::deadline && e.kind == "obligation") return load_obligation(st, std::move(k), e);
+  if (kind == rk::deadline && e.kind == "early_stop") return load_early_stop(st, std::move(k), e);
+  if (kind == rk::absence && e.kind == "absence") return load_absence(st, std::move(k), e);
+  if (kind == rk::aggregate && e.kind == "aggregate") return load_aggregate(st, std::move(k), e);
+  if (kind == rk::aggregate && e.kind == "aggregate_chunk") {
+    if (st.aggregates.count(k) == 0) {
+      p.waiting.emplace_back(std::move(k), e);   // its group may come in a later chunk
+      return true;
+    }
+    return load_aggregate_chunk(st, k, e);
+  }
+  if (kind == rk::objective && e.kind == "objective") return load_objective(st, std::move(k), e);
+  if ((kind == rk::deadline || kind == rk::absence) && e.kind == "open_breach") {
+    return load_open_breach(st, std::move(k), e);
+  }
+  return false;
+}
 
 }  // namespace
 
-void load_entries(engine_state& st, const std::vector<state_entry>& entries) {
-  auto is_obligation = [](const state_entry& e) { return e.kind == "obligation"; };
-  st.obligations.reserve(
-      static_cast<std::size_t>(std::count_if(entries.begin(), entries.end(), is_obligation)));
-  index_cache indices(st);
-  std::vector<std::pair<okey, const state_entry*>> chunks;   // once every group is loaded
-  for (const auto& e : entries) {
-    auto idx = indices.find(e);
-    if (!idx) continue;
-    const auto kind = st.set->rules[idx->first].kind;
-    okey k{idx->first, idx->second, e.key};
-    if (kind == rules::rule_kind::deadline) {
-      if (e.kind == "obligation") load_obligation(st, std::move(k), e);
-      if (e.kind == "early_stop") load_early_stop(st, std::move(k), e);
-    }
-    if (kind == rules::rule_kind::absence && e.kind == "absence") load_absence(st, std::move(k), e);
-    if (kind == rules::rule_kind::aggregate && e.kind == "aggregate") load_aggregate(st, k, e);
-    if (kind == rules::rule_kind::aggregate && e.kind == "aggregate_chunk") {
-      chunks.emplace_back(k, &e);
-    }
-    if (kind == rules::rule_kind::objective && e.kind == "objective") load_objective(st, k, e);
-    if ((kind == rules::rule_kind::deadline || kind == rules::rule_kind::absence) &&
-        e.kind == "open_breach") {
-      load_open_breach(st, std::move(k), e);
-    }
+void load_chunk(engine_state& st, restore_progress& p, const std::vector<state_entry>& entries,
+                std::vector<std::string>& not_taken) {
+  if (st.obligations.empty()) {   // one big chunk (restore of all entries): size once
+    auto is_obligation = [](const state_entry& e) { return e.kind == "obligation"; };
+    auto n = static_cast<std::size_t>(std::count_if(entries.begin(), entries.end(), is_obligation));
+    if (n > st.obligations.bucket_count()) st.obligations.reserve(n);   // never shrinks a hint
   }
-  for (const auto& [k, e] : chunks) load_aggregate_chunk(st, k, *e);
+  for (const auto& e : entries) {
+    auto idx = find_indices(st, p, e);
+    if (!idx) {
+      not_taken.push_back(e.id);
+      continue;
+    }
+    bool taken = load_one(st, p, okey{idx->first, idx->second, e.key}, e);
+    // A chunk may still be dropped by finish_load (no entry of it within the window).
+    if (!taken || e.kind == "aggregate_chunk") p.unsure.push_back(holds_key(e));
+  }
+}
+
+void finish_load(engine_state& st, restore_progress& p) {
+  for (const auto& [k, e] : p.waiting) load_aggregate_chunk(st, k, e);
+  p.waiting.clear();
   for (auto& [k, g] : st.aggregates) {
     if (!st.rule_at(k).settle) finish_sliding(st.rule_at(k), g);
   }
+}
+
+void load_entries(engine_state& st, const std::vector<state_entry>& entries) {
+  restore_progress p;
+  std::vector<std::string> ignored;
+  load_chunk(st, p, entries, ignored);
+  finish_load(st, p);
 }
 
 void flush_dirty(engine_state& st, effects& out) {

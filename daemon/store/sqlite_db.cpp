@@ -117,6 +117,10 @@ std::optional<error> ensure_parent(const std::string& path) {
   return std::nullopt;
 }
 
+}  // namespace
+
+namespace detail {
+
 std::string pragmas(sync_mode sync) {
   // WAL: readers (HTTP) run beside the single writer. FULL fsyncs the WAL on every commit
   // (an acknowledged batch survives power loss); NORMAL only survives process crashes.
@@ -126,7 +130,7 @@ std::string pragmas(sync_mode sync) {
       sync == sync_mode::full ? "FULL" : "NORMAL");
 }
 
-}  // namespace
+}  // namespace detail
 
 result<std::unique_ptr<store>> open_sqlite(const std::string& path, sync_mode sync) {
   if (auto e = ensure_parent(path)) return *e;
@@ -138,11 +142,11 @@ result<std::unique_ptr<store>> open_sqlite(const std::string& path, sync_mode sy
     return open_error(path, msg);
   }
   auto c = std::make_unique<detail::connection>(db, path);
-  if (auto r = c->exec(pragmas(sync)); !r) {
+  if (auto r = c->exec(detail::pragmas(sync)); !r) {
     return open_error(path, sqlite3_errmsg(db));
   }
   if (auto r = detail::migrate(*c); !r) return r.err();
-  return std::unique_ptr<store>(std::make_unique<detail::sqlite_store>(std::move(c)));
+  return std::unique_ptr<store>(std::make_unique<detail::sqlite_store>(std::move(c), sync));
 }
 
 }  // namespace slawatch::store

@@ -1,10 +1,14 @@
 #pragma once
 /// Internals of the SQLite store: RAII wrappers for a connection and its prepared
 /// statements, the migration list, and the store class itself. Only store/*.cpp include this.
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <sqlite3.h>
 #include "slawatch/store/store.hpp"
@@ -79,6 +83,51 @@ result<bool> migrate(connection& c);
 /// The highest migration number this build knows.
 int latest_schema_version();
 
+/// The pragmas every read-write connection runs after opening (WAL, synchronous, timeouts).
+std::string pragmas(sync_mode sync);
+
+/// Runs the WAL checkpoints of one writer connection on its own thread and connection
+/// (sqlite_checkpoint.cpp), so commits no longer copy the WAL into the database file.
+class checkpointer {
+ public:
+  /// WAL pages written since the last signal that wake the thread (SQLite's default
+  /// autocheckpoint threshold).
+  static constexpr int wake_pages = 1000;
+  /// WAL size at which the writer checkpoints itself (the thread cannot keep up, or the WAL
+  /// never restarts because commits keep arriving during background checkpoints).
+  static constexpr int writer_pages = 20000;
+
+  /// Takes over `writer`'s checkpoints: autocheckpoint off, a WAL hook, a second connection
+  /// to `path` and its thread. Null (nothing changed) for in-memory or read-only databases
+  /// or when the second connection cannot be opened.
+  static std::unique_ptr<checkpointer> start(sqlite3* writer, const std::string& path,
+                                             sync_mode sync);
+  /// Stops and joins the thread, closes its connection and gives the writer SQLite's
+  /// automatic checkpoints back. Call before the writer connection closes.
+  ~checkpointer();
+  checkpointer(const checkpointer&) = delete;
+  checkpointer& operator=(const checkpointer&) = delete;
+
+  /// Checkpoints completed by the thread / run by the writer itself (safety net).
+  [[nodiscard]] std::uint64_t background_runs() const { return background_runs_.load(); }
+  [[nodiscard]] std::uint64_t writer_runs() const { return writer_runs_.load(); }
+
+ private:
+  checkpointer(sqlite3* writer, sqlite3* own);
+  static int on_commit(void* self, sqlite3* db, const char* schema, int wal_pages);
+  void committed(int wal_pages);
+  void loop();
+
+  sqlite3* writer_;
+  sqlite3* own_;
+  int signalled_at_ = 0;   // WAL pages at the last wake-up (writer thread only)
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool wanted_ = false, stop_ = false;
+  std::atomic<std::uint64_t> background_runs_{0}, writer_runs_{0}, failures_{0};
+  std::thread thread_;
+};
+
 /// Seconds since the epoch of the 15-minute UTC bucket holding `t`.
 std::int64_t bucket_start(instant t);
 std::int64_t to_ns(instant t);
@@ -89,7 +138,8 @@ std::optional<std::int64_t> decode_cursor(std::string_view cursor);
 
 class sqlite_store final : public store {
  public:
-  explicit sqlite_store(std::unique_ptr<connection> c) : c_(std::move(c)) {}
+  explicit sqlite_store(std::unique_ptr<connection> c, sync_mode sync = sync_mode::full)
+      : c_(std::move(c)), sync_(sync) {}
 
   result<bool> begin() override;
   result<bool> commit() override;
@@ -105,6 +155,11 @@ class sqlite_store final : public store {
                                     instant at) override;
   result<bool> put_state(const std::vector<state_row>& upserts) override;
   result<bool> erase_state(const std::vector<std::string>& ids) override;
+  void checkpoint_in_background() override;
+  /// Checkpoints the background thread completed (0 without one).
+  [[nodiscard]] std::uint64_t background_checkpoints() const;
+  /// The writer connection (tests read its pragmas).
+  [[nodiscard]] sqlite3* raw() const { return c_->raw(); }
 
   result<breach_page> list_breaches(const breach_query& q) override;
   result<std::optional<model::breach>> get_breach(const std::string& id) override;
@@ -112,6 +167,8 @@ class sqlite_store final : public store {
   result<std::vector<breach_count>> breach_counts() override;
   result<std::vector<outcome_count>> outcome_counts() override;
   result<std::vector<state_row>> load_state() override;
+  result<bool> load_state_chunks(std::size_t chunk_rows,
+                                 const std::function<bool(std::vector<state_row>&)>& sink) override;
   result<obligation_page> list_obligations(const obligation_query& q) override;
   result<std::vector<obligation_count>> obligation_counts() override;
 
@@ -143,6 +200,8 @@ class sqlite_store final : public store {
 
  private:
   std::unique_ptr<connection> c_;
+  sync_mode sync_;
+  std::unique_ptr<checkpointer> checkpointer_;   // after c_: stops before the writer closes
 };
 
 }  // namespace slawatch::store::detail

@@ -1,5 +1,6 @@
 // The engine's durable state (engine_state), breach updates and the obligations listing.
 #include <algorithm>
+#include <iterator>
 #include <fmt/format.h>
 #include "flat_json.hpp"
 #include "sqlite_detail.hpp"
@@ -58,6 +59,21 @@ obligation_row to_obligation(const std::string& rule, const std::string& partner
   return o;
 }
 
+/// load_state(): one chunk of every row.
+constexpr std::size_t state_chunk_all = static_cast<std::size_t>(-1);
+
+/// The current row of the engine_state SELECT; the id as error when `data` is unreadable.
+result<state_row> read_state_row(const statement& s) {
+  state_row e{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), std::nullopt, {}};
+  if (!s.is_null(5)) e.fire_at = instant{duration{s.int64(5)}};
+  auto text = s.text(6);
+  auto flat = parse_flat_object(text);   // fast path: a million entries at start-up
+  e.data = flat ? std::move(*flat)
+                : nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (e.data.is_discarded()) return error{"storage", std::move(e.id), {}};
+  return e;
+}
+
 }  // namespace
 
 result<bool> sqlite_store::put_state(const std::vector<state_row>& upserts) {
@@ -90,27 +106,51 @@ result<bool> sqlite_store::erase_state(const std::vector<std::string>& ids) {
 }
 
 result<std::vector<state_row>> sqlite_store::load_state() {
+  std::vector<state_row> out;
+  auto r = load_state_chunks(state_chunk_all, [&out](std::vector<state_row>& rows) {
+    if (out.empty()) {
+      out.swap(rows);
+    } else {
+      std::move(rows.begin(), rows.end(), std::back_inserter(out));
+    }
+    return true;
+  });
+  if (!r) return r.err();
+  return out;
+}
+
+result<bool> sqlite_store::load_state_chunks(
+    std::size_t chunk_rows, const std::function<bool(std::vector<state_row>&)>& sink) {
   auto st = c_->prepare(
       "SELECT id, kind, rule, partner, key, fire_at_ns, data FROM engine_state ORDER BY id");
   if (!st) return st.err();
   auto& s = (*st)->fresh();
-  std::vector<state_row> out;
+  chunk_rows = std::max<std::size_t>(chunk_rows, 1);
+  std::vector<state_row> rows;
+  if (chunk_rows != state_chunk_all) rows.reserve(chunk_rows);
   for (;;) {
     auto row = s.step();
-    if (!row) return c_->fail("load engine state", row.err().message);
-    if (!*row) break;
-    state_row e{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), std::nullopt, {}};
-    if (!s.is_null(5)) e.fire_at = instant{duration{s.int64(5)}};
-    auto text = s.text(6);
-    auto flat = parse_flat_object(text);   // fast path: a million entries at start-up
-    e.data = flat ? std::move(*flat)
-                  : nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (e.data.is_discarded()) {
-      return c_->fail("load engine state", fmt::format("entry {} is unreadable", e.id));
+    if (!row) {
+      s.fresh();
+      return c_->fail("load engine state", row.err().message);
     }
-    out.push_back(std::move(e));
+    if (*row) {
+      auto e = read_state_row(s);
+      if (!e) {
+        s.fresh();
+        return c_->fail("load engine state", fmt::format("entry {} is unreadable", e.err().message));
+      }
+      rows.push_back(std::move(e.value()));
+    }
+    if (!rows.empty() && (!*row || rows.size() >= chunk_rows)) {
+      bool more = sink(rows);
+      rows.clear();
+      if (!more) break;
+    }
+    if (!*row) break;
   }
-  return out;
+  s.fresh();   // ends the read (an early stop leaves the statement mid-way)
+  return true;
 }
 
 result<std::optional<model::breach>> sqlite_store::update_breach(const breach_change& u) {
@@ -212,3 +252,23 @@ result<std::vector<obligation_row>> sqlite_store::at_risk_obligations(instant no
 }
 
 }  // namespace slawatch::store::detail
+
+namespace slawatch::store {
+
+result<bool> store::load_state_chunks(std::size_t chunk_rows,
+                                      const std::function<bool(std::vector<state_row>&)>& sink) {
+  auto all = load_state();
+  if (!all) return all.err();
+  chunk_rows = std::max<std::size_t>(chunk_rows, 1);
+  auto& rows = all.value();
+  std::vector<state_row> chunk;
+  for (std::size_t at = 0; at < rows.size(); at += chunk_rows) {
+    auto end = rows.begin() + static_cast<std::ptrdiff_t>(std::min(rows.size(), at + chunk_rows));
+    chunk.assign(std::make_move_iterator(rows.begin() + static_cast<std::ptrdiff_t>(at)),
+                 std::make_move_iterator(end));
+    if (!sink(chunk)) break;
+  }
+  return true;
+}
+
+}  // namespace slawatch::store

@@ -155,6 +155,22 @@ class engine {
   /// Entries of rules that no longer exist are ignored (the caller records them).
   void restore(const std::vector<state_entry>& entries);
 
+  /// Streaming restore (start-up with a million entries: never all of them in memory at
+  /// once). restore_begin() empties the state; restore_add() takes one chunk of stored
+  /// entries, converted to the compact form at once (the caller may drop the chunk after the
+  /// call); restore_end() finishes. Chunks may come in any order and size: an aggregate_chunk
+  /// whose group comes in a later chunk is kept aside until restore_end(). Afterwards the
+  /// state, snapshot() and next_due() are those restore(all entries of all chunks) gives.
+  /// `not_taken` receives, over restore_add() and restore_end() together, exactly the ids of
+  /// the entries e with holds(e) false afterwards (rules or partners gone, another kind,
+  /// malformed, aggregate chunks no longer in a window): the entries to delete.
+  /// restore_add()/restore_end() without restore_begin() start one implicitly.
+  /// `expected_obligations` (e.g. the store's count; 0 = unknown) sizes the obligation map
+  /// once instead of growing it through rehashes; it changes nothing else.
+  void restore_begin(std::size_t expected_obligations = 0);
+  void restore_add(const std::vector<state_entry>& chunk, std::vector<std::string>& not_taken);
+  void restore_end(std::vector<std::string>& not_taken);
+
   /// The whole state as entries, sorted by id (what restore() takes back).
   [[nodiscard]] std::vector<state_entry> snapshot() const;
 

@@ -5,6 +5,7 @@
 /// Threading: one `store` object per thread. The single writer (the ingest pipeline) owns
 /// one; HTTP readers open their own (WAL lets readers run beside the writer).
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -235,6 +236,9 @@ class store {
   virtual result<bool> put_state(const std::vector<state_row>& upserts) = 0;
   /// Deletes engine state entries by id (unknown ids are ignored).
   virtual result<bool> erase_state(const std::vector<std::string>& ids) = 0;
+  /// Writer connections: WAL checkpoints run on a background thread with their own
+  /// connection instead of inside commits (call once; no-op for stores without a WAL).
+  virtual void checkpoint_in_background() {}
 
   // --- readers ------------------------------------------------------------------------
   virtual result<breach_page> list_breaches(const breach_query& q) = 0;
@@ -244,6 +248,13 @@ class store {
   virtual result<std::vector<outcome_count>> outcome_counts() = 0;
   /// Every engine state entry, sorted by id (start-up and recovery after a failed commit).
   virtual result<std::vector<state_row>> load_state() = 0;
+  /// The same rows in the same order, handed to `sink` at most `chunk_rows` (>= 1) at a time
+  /// so that start-up never holds every row at once; the sink may move rows out (the vector
+  /// is cleared before it is refilled). A sink returning false stops the read (result true).
+  /// Errors as load_state(); rows already handed stay handed. The default implementation
+  /// calls load_state() and hands its rows in pieces.
+  virtual result<bool> load_state_chunks(std::size_t chunk_rows,
+                                         const std::function<bool(std::vector<state_row>&)>& sink);
   /// Open obligations, most urgent (earliest due) first. Errors: "limit: expected 1 to 1000",
   /// "cursor: invalid" (code bad_request).
   virtual result<obligation_page> list_obligations(const obligation_query& q) = 0;
