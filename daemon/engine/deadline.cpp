@@ -135,7 +135,7 @@ void on_stop(engine_state& st, const okey& k, instant at, const model::event& ev
   // the open obligation.
   bool any = close_open_breaches(st, k, at, true, out);
   if (auto it = st.obligations.find(k); it != st.obligations.end()) {
-    obligation o = std::move(it->second);
+    obligation o = it->second;   // a copy: erase_obligation still reads the stored one
     erase_obligation(st, it, out);
     decide(st, k, o, at, ev.id, ev.received_at, out);
     any = true;

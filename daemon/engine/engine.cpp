@@ -176,7 +176,13 @@ void engine::set_rules(std::shared_ptr<const rules::rule_set> rules, effects& ou
       out.erased.push_back(e.id);
     }
   }
-  if (rules_) detail::load_entries(*st_, kept);
+  if (rules_) {
+    // Entries of a surviving kind may still not load (an aggregate whose measures changed, a
+    // window chunk emptied by a shorter window): reported as dropped too, so storage follows.
+    restore_begin();
+    restore_add(kept, out.erased);
+    restore_end(out.erased);
+  }
   st_->clock = clock;
   st_->seeded = rules_ && detail::absences_complete(*st_);
 }

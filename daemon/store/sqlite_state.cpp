@@ -125,19 +125,23 @@ result<bool> sqlite_store::load_state_chunks(
       "SELECT id, kind, rule, partner, key, fire_at_ns, data FROM engine_state ORDER BY id");
   if (!st) return st.err();
   auto& s = (*st)->fresh();
+  // Every exit ends the read, a throwing sink included: a statement left mid-way keeps a
+  // read snapshot open on the writer (the WAL could not restart).
+  struct end_read {
+    detail::statement& s;
+    ~end_read() { s.fresh(); }
+  } ending{s};
   chunk_rows = std::max<std::size_t>(chunk_rows, 1);
   std::vector<state_row> rows;
   if (chunk_rows != state_chunk_all) rows.reserve(chunk_rows);
   for (;;) {
     auto row = s.step();
     if (!row) {
-      s.fresh();
       return c_->fail("load engine state", row.err().message);
     }
     if (*row) {
       auto e = read_state_row(s);
       if (!e) {
-        s.fresh();
         return c_->fail("load engine state", fmt::format("entry {} is unreadable", e.err().message));
       }
       rows.push_back(std::move(e.value()));
@@ -149,7 +153,6 @@ result<bool> sqlite_store::load_state_chunks(
     }
     if (!*row) break;
   }
-  s.fresh();   // ends the read (an early stop leaves the statement mid-way)
   return true;
 }
 

@@ -324,3 +324,21 @@ TEST_CASE("counts and sums out of time order stay running and agree with the reb
   CHECK(outcomes["breached"] > 50);
   CHECK(outcomes["met"] > 50);
 }
+
+TEST_CASE("a reload that changes a window rule's measures drops and reports its group and chunks") {
+  harness h(set());
+  for (const auto& s : samples(100, false, 13)) h.event(to_event(s));
+  const auto before = h.eng.snapshot();
+  REQUIRE(before.size() >= 2);   // the group and at least one chunk
+  // Same rule id and kind (so the entries survive by kind), another measure: they no longer
+  // load, and storage must learn that they are gone.
+  std::string text = rules_text;
+  text.replace(text.find("high: { max"), 4, "peak");
+  text.replace(text.find("high - low"), 4, "peak");
+  engine::effects changed;
+  h.eng.set_rules(load(text), changed);
+  h.apply(changed);
+  CHECK(changed.erased == ids(before));
+  CHECK(h.eng.snapshot().empty());
+  CHECK(h.stored.empty());
+}

@@ -2,6 +2,7 @@
 // memory at once).
 #include <sqlite3.h>
 #include <catch2/catch.hpp>
+#include "../../daemon/store/sqlite_detail.hpp"
 #include "store_fixtures.hpp"
 
 using namespace slawatch;
@@ -150,4 +151,27 @@ TEST_CASE("the default chunked reader (stores with load_state only) splits its r
   collected first;
   REQUIRE(collect(fw, 3, first, /*stop_after=*/2));
   CHECK(first.sizes == std::vector<std::size_t>{3, 3});
+}
+
+TEST_CASE("a sink that throws still ends the read: no statement is left mid-step") {
+  auto s = open_or_fail(":memory:");
+  const auto rows = stored_rows(*s, 7);
+  auto* concrete = dynamic_cast<slawatch::store::detail::sqlite_store*>(s.get());
+  REQUIRE(concrete != nullptr);
+  // A statement left mid-step keeps a read snapshot open on the writer connection.
+  auto busy_statements = [&] {
+    int n = 0;
+    for (sqlite3_stmt* st = sqlite3_next_stmt(concrete->raw(), nullptr); st != nullptr;
+         st = sqlite3_next_stmt(concrete->raw(), st)) {
+      n += sqlite3_stmt_busy(st) ? 1 : 0;
+    }
+    return n;
+  };
+  CHECK_THROWS_AS(s->load_state_chunks(2, [](std::vector<state_row>&) -> bool {
+    throw std::runtime_error("sink failed");
+  }), std::runtime_error);
+  CHECK(busy_statements() == 0);
+  collected all;
+  REQUIRE(collect(*s, 3, all));
+  CHECK(all.rows == rows);
 }
