@@ -33,14 +33,6 @@ namespace {
 /// input, so a partner sending endless new types costs time, never unbounded memory.
 constexpr std::size_t max_cached_types = 256;
 
-expr::string_guard either(expr::string_guard a, const expr::string_guard& b) {
-  if (a.any || b.any) return {};
-  a.exact.insert(a.exact.end(), b.exact.begin(), b.exact.end());
-  a.prefixes.insert(a.prefixes.end(), b.prefixes.begin(), b.prefixes.end());
-  a.decisive = false;
-  return a;
-}
-
 expr::string_guard type_guard(const expr::program* p) {
   return p == nullptr ? expr::string_guard{} : expr::guard_of(*p, "event", "type");
 }
@@ -50,14 +42,16 @@ expr::string_guard rule_guard(const rules::rule& r) {
   switch (r.kind) {
     case rules::rule_kind::condition: return type_guard(r.when.get());
     case rules::rule_kind::deadline: {
-      auto g = either(type_guard(r.start.when.get()), type_guard(r.stop.when.get()));
-      return r.cancel.when ? either(std::move(g), type_guard(r.cancel.when.get())) : g;
+      auto g = expr::either(type_guard(r.start.when.get()), type_guard(r.stop.when.get()));
+      return r.cancel.when ? expr::either(std::move(g), type_guard(r.cancel.when.get())) : g;
     }
     case rules::rule_kind::absence: return type_guard(r.expect.get());
     case rules::rule_kind::aggregate: {
       if (r.measures.empty()) return {};
       auto g = type_guard(r.measures.front().when.get());
-      for (const auto& m : r.measures) g = either(std::move(g), type_guard(m.when.get()));
+      for (std::size_t i = 1; i < r.measures.size(); ++i) {
+        g = expr::either(std::move(g), type_guard(r.measures[i].when.get()));
+      }
       return g;
     }
     case rules::rule_kind::objective: return {};

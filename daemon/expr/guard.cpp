@@ -68,14 +68,6 @@ string_guard comparison(const node& n, field_ref f) {
   return {};
 }
 
-string_guard either(string_guard a, string_guard b) {
-  if (a.any || b.any) return {};
-  a.exact.insert(a.exact.end(), b.exact.begin(), b.exact.end());
-  a.prefixes.insert(a.prefixes.end(), b.prefixes.begin(), b.prefixes.end());
-  a.decisive = a.decisive && b.decisive;
-  return a;
-}
-
 string_guard analyse(const node& n, field_ref f, int depth) {
   if (depth > 64) return {};
   switch (n.kind) {
@@ -109,6 +101,14 @@ string_guard analyse(const node& n, field_ref f, int depth) {
 }
 
 }  // namespace
+
+string_guard either(string_guard a, const string_guard& b) {
+  if (a.any || b.any) return {};
+  a.exact.insert(a.exact.end(), b.exact.begin(), b.exact.end());
+  a.prefixes.insert(a.prefixes.end(), b.prefixes.begin(), b.prefixes.end());
+  a.decisive = a.decisive && b.decisive;
+  return a;
+}
 
 bool string_guard::admits(std::string_view v) const {
   if (any) return true;

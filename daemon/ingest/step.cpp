@@ -40,10 +40,6 @@ void absorb_erased(group_effects& g, const std::vector<std::string>& ids) {
   for (const auto& id : ids) g.state[id] = std::nullopt;
 }
 
-store::state_row to_row(const engine::state_entry& e) {
-  return store::state_row{e.id, e.kind, e.rule, e.partner, e.key, e.fire_at, e.data};
-}
-
 store::state_row to_row(engine::state_entry&& e) {
   return store::state_row{std::move(e.id),  std::move(e.kind), std::move(e.rule),
                           std::move(e.partner), std::move(e.key), e.fire_at,

@@ -51,7 +51,6 @@ struct notify_context {
 result<bool> persist(store::store& s, group_effects& g, const notify_context& notify = {},
                      instant audit_at = {});
 
-store::state_row to_row(const engine::state_entry& e);
 store::state_row to_row(engine::state_entry&& e);
 engine::state_entry to_entry(store::state_row r);
 

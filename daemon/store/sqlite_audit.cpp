@@ -118,19 +118,14 @@ result<std::optional<audit_entry>> sqlite_store::last_audit(const std::string& k
 }
 
 result<audit_page> sqlite_store::list_audit(const audit_query& q) {
-  if (q.limit < 1 || q.limit > 1000) return error{"bad_request", "limit: expected 1 to 1000", {}};
-  std::int64_t after = 0;
-  if (q.cursor) {
-    auto c = decode_cursor(*q.cursor);
-    if (!c) return error{"bad_request", "cursor: invalid", {}};
-    after = *c;
-  }
+  auto after = page_after(q.limit, q.cursor);
+  if (!after) return after.err();
   // "at" is always written as format_utc_ms: fixed width, so text order is time order.
   auto st = c_->prepare(fmt::format("SELECT {} FROM audit WHERE seq > ?1{}{} ORDER BY seq LIMIT ?4",
                                     audit_columns, q.kind ? " AND kind = ?2" : "",
                                     q.since ? " AND at >= ?3" : ""));
   if (!st) return st.err();
-  auto& s = (*st)->fresh().bind(1, after);
+  auto& s = (*st)->fresh().bind(1, *after);
   if (q.kind) s.bind(2, *q.kind);
   if (q.since) s.bind(3, timefmt::format_utc_ms(*q.since));
   s.bind(4, static_cast<std::int64_t>(q.limit) + 1);   // one more tells whether a page follows
@@ -138,10 +133,7 @@ result<audit_page> sqlite_store::list_audit(const audit_query& q) {
   if (!rows) return rows.err();
   audit_page page;
   page.entries = std::move(rows.value());
-  if (page.entries.size() > static_cast<std::size_t>(q.limit)) {
-    page.entries.pop_back();
-    page.next_cursor = encode_cursor(page.entries.back().seq);
-  }
+  page.next_cursor = page_end(page.entries, q.limit);
   return page;
 }
 

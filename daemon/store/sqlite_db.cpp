@@ -84,6 +84,14 @@ std::int64_t bucket_start(instant t) {
 
 std::string encode_cursor(std::int64_t seq) { return fmt::format("c{}", seq); }
 
+result<std::int64_t> page_after(int limit, const std::optional<std::string>& cursor) {
+  if (limit < 1 || limit > 1000) return error{"bad_request", "limit: expected 1 to 1000", {}};
+  if (!cursor) return std::int64_t{0};
+  auto seq = decode_cursor(*cursor);
+  if (!seq) return error{"bad_request", "cursor: invalid", {}};
+  return *seq;
+}
+
 std::optional<std::int64_t> decode_cursor(std::string_view cursor) {
   if (cursor.size() < 2 || cursor.size() > 20 || cursor[0] != 'c') return std::nullopt;
   std::int64_t seq = 0;

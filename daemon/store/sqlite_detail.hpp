@@ -136,6 +136,18 @@ std::int64_t to_ns(instant t);
 std::string encode_cursor(std::int64_t seq);
 std::optional<std::int64_t> decode_cursor(std::string_view cursor);
 
+/// A list paged by seq: the seq after which the page starts (0 without a cursor), or the
+/// API's errors "limit: expected 1 to 1000" / "cursor: invalid" (bad_request).
+result<std::int64_t> page_after(int limit, const std::optional<std::string>& cursor);
+/// Rows read with LIMIT limit + 1: keeps `limit` of them and, when one more was there, gives
+/// the cursor of the next page.
+template <class Row>
+std::optional<std::string> page_end(std::vector<Row>& rows, int limit) {
+  if (rows.size() <= static_cast<std::size_t>(limit)) return std::nullopt;
+  rows.resize(static_cast<std::size_t>(limit));
+  return encode_cursor(rows.back().seq);
+}
+
 class sqlite_store final : public store {
  public:
   explicit sqlite_store(std::unique_ptr<connection> c, sync_mode sync = sync_mode::full)

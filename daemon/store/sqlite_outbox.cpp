@@ -152,28 +152,20 @@ result<std::map<std::string, std::uint64_t>> sqlite_store::outbox_lengths() {
 }
 
 result<outbox_page> sqlite_store::list_outbox(const outbox_query& q) {
-  if (q.limit < 1 || q.limit > 1000) return error{"bad_request", "limit: expected 1 to 1000", {}};
-  std::int64_t after = 0;
-  if (q.cursor) {
-    auto c = decode_cursor(*q.cursor);
-    if (!c) return error{"bad_request", "cursor: invalid", {}};
-    after = *c;
-  }
+  auto after = page_after(q.limit, q.cursor);
+  if (!after) return after.err();
   auto st = c_->prepare(fmt::format(
       "SELECT {} FROM outbox WHERE state = ?1 AND seq > ?2{} ORDER BY seq LIMIT ?4", item_columns,
       q.sink ? " AND sink = ?3" : ""));
   if (!st) return st.err();
-  auto& s = (*st)->fresh().bind(1, q.state).bind(2, after);
+  auto& s = (*st)->fresh().bind(1, q.state).bind(2, *after);
   if (q.sink) s.bind(3, *q.sink);
   s.bind(4, static_cast<std::int64_t>(q.limit) + 1);   // one more tells whether a page follows
   auto items = read_items(*c_, s, "list outbox");
   if (!items) return items.err();
   outbox_page page;
   page.items = std::move(items.value());
-  if (page.items.size() > static_cast<std::size_t>(q.limit)) {
-    page.items.pop_back();
-    page.next_cursor = encode_cursor(page.items.back().seq);
-  }
+  page.next_cursor = page_end(page.items, q.limit);
   return page;
 }
 

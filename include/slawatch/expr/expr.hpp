@@ -102,5 +102,7 @@ struct string_guard {
   [[nodiscard]] bool admits(std::string_view v) const;
 };
 string_guard guard_of(const program& p, std::string_view variable, std::string_view field);
+/// What `a || b` needs: the values either admits; decisive when both are.
+string_guard either(string_guard a, const string_guard& b);
 
 }  // namespace slawatch::expr
